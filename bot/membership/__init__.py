@@ -1,0 +1,1 @@
+"""Programs, profiles and the life of a membership: join, edit, pause, leave, forget."""

@@ -1,0 +1,180 @@
+"""A person's memberships: joining, editing a profile, pausing, leaving and being forgotten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.errors import CannotJoin, NotAMember
+from bot.slack.people import SlackPerson
+from models import Membership, MembershipStatus, Person, Program, ProgramOwner, Role
+from models.forms import FormErrors, ProfileInput
+from models.programs import ProgramKind
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a person sees of themselves: their pause state and active memberships."""
+
+    person: Person | None
+    memberships: list[Membership]
+    now: datetime
+
+    @property
+    def paused(self) -> bool:
+        return self.person is not None and self.person.is_paused(self.now)
+
+    @property
+    def program_ids(self) -> set[int]:
+        return {m.program_id for m in self.memberships}
+
+
+def check_can_join(person: SlackPerson | None) -> SlackPerson:
+    if person is None:
+        raise CannotJoin("Slack doesn't know your account, so I can't add you to a program.")
+    if person.is_bot:
+        raise CannotJoin("Bots can't join programs; Sprout pairs people.")
+    if person.deleted:
+        raise CannotJoin("Deactivated accounts can't join programs.")
+    return person
+
+
+def check_role_fits(profile: ProfileInput, program: Program) -> None:
+    if not profile.fits(program.kind):
+        wanted = "peer" if program.kind is ProgramKind.COFFEE else "mentor, mentee or both"
+        raise FormErrors({"role": f"In “{program.name}” the role is {wanted}."})
+
+
+class MembershipService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def profile(self, team_id: str, user_id: str) -> Profile:
+        with self._db.session() as session:
+            person = session.get(Person, (team_id, user_id))
+            memberships = list(
+                session.scalars(
+                    sa.select(Membership)
+                    .options(selectinload(Membership.program))
+                    .where(
+                        Membership.team_id == team_id,
+                        Membership.user_id == user_id,
+                        Membership.status == MembershipStatus.ACTIVE,
+                    )
+                    .join(Program)
+                    .order_by(Program.name_key)
+                )
+            )
+        return Profile(person, memberships, self._clock.now())
+
+    def membership(self, team_id: str, user_id: str, program_id: int) -> Membership | None:
+        with self._db.session() as session:
+            return self._find(session, team_id, user_id, program_id)
+
+    def join(
+        self, team_id: str, slack_person: SlackPerson, program: Program, data: ProfileInput
+    ) -> tuple[Membership, bool]:
+        """Add or update a membership; returns it and whether the person newly joined."""
+        check_role_fits(data, program)
+        now = self._clock.now()
+        with self._db.session() as session:
+            person = self._upsert_person(session, team_id, slack_person, now)
+            membership = self._find(session, team_id, person.user_id, program.id)
+            newly = membership is None or membership.status is MembershipStatus.LEFT
+            if membership is None:
+                membership = Membership(
+                    team_id=team_id, program_id=program.id, user_id=person.user_id, joined_at=now
+                )
+                session.add(membership)
+            elif newly:
+                membership.joined_at = now
+            membership.status = MembershipStatus.ACTIVE
+            membership.left_at = None
+            membership.role = data.role
+            membership.offers = list(data.offers)
+            membership.wants = list(data.wants)
+            membership.goals = data.goals
+            membership.capacity = data.capacity
+            session.flush()
+            return membership, newly
+
+    def pause(self, team_id: str, user_id: str, until: datetime | None) -> Person:
+        with self._db.session() as session:
+            person = self._member(session, team_id, user_id)
+            person.paused = True
+            person.paused_until = until
+            person.updated_at = self._clock.now()
+            return person
+
+    def resume(self, team_id: str, user_id: str) -> bool:
+        """Lift a pause; returns whether there was one to lift."""
+        with self._db.session() as session:
+            person = self._member(session, team_id, user_id)
+            was_paused = person.is_paused(self._clock.now())
+            person.paused = False
+            person.paused_until = None
+            person.updated_at = self._clock.now()
+            return was_paused
+
+    def leave(self, team_id: str, user_id: str, program_id: int) -> Program:
+        with self._db.session() as session:
+            membership = self._find(session, team_id, user_id, program_id)
+            if membership is None or membership.status is MembershipStatus.LEFT:
+                raise NotAMember("You're not in that program.")
+            membership.status = MembershipStatus.LEFT
+            membership.left_at = self._clock.now()
+            return membership.program
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        """Delete every row that names the person: profile, memberships, ownerships."""
+        with self._db.session() as session:
+            for model in (Membership, ProgramOwner):
+                session.execute(
+                    sa.delete(model).where(model.team_id == team_id, model.user_id == user_id)
+                )
+            session.execute(
+                sa.delete(Person).where(Person.team_id == team_id, Person.user_id == user_id)
+            )
+
+    def _upsert_person(
+        self, session: Session, team_id: str, slack_person: SlackPerson, now: datetime
+    ) -> Person:
+        person = session.get(Person, (team_id, slack_person.user_id))
+        if person is None:
+            person = Person(
+                team_id=team_id, user_id=slack_person.user_id, created_at=now, updated_at=now
+            )
+            session.add(person)
+        person.name = slack_person.name
+        person.timezone = slack_person.timezone
+        person.inactive = False
+        person.updated_at = now
+        return person
+
+    @staticmethod
+    def _find(session: Session, team_id: str, user_id: str, program_id: int) -> Membership | None:
+        return session.scalar(
+            sa.select(Membership)
+            .options(selectinload(Membership.program))
+            .where(
+                Membership.team_id == team_id,
+                Membership.user_id == user_id,
+                Membership.program_id == program_id,
+            )
+        )
+
+    @staticmethod
+    def _member(session: Session, team_id: str, user_id: str) -> Person:
+        person = session.get(Person, (team_id, user_id))
+        if person is None:
+            raise NotAMember("You haven't joined a program yet. Try `/mentor join`.")
+        return person
+
+
+__all__ = ["MembershipService", "Profile", "Role", "check_can_join"]

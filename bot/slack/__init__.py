@@ -1,0 +1,1 @@
+"""The only place Sprout talks to Slack's Web API from."""

@@ -1,0 +1,29 @@
+"""The Web API client, pointed at Slack or at any server that speaks its API."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """A client that waits out 429s (honouring Retry-After) and retries transient failures.
+
+    ``SLACK_API_URL`` lets the same code run against a proxy or the local sandbox unchanged.
+    """
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )

@@ -1,0 +1,90 @@
+"""Who a Slack user is: name, time zone, admin rights, and whether they can take part.
+
+users.info is Tier 4, but every command needs the caller's rights, so answers are cached for a
+few minutes; a deactivation is noticed within that window, which is Slack's own lag anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+CACHE_FOR = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SlackPerson:
+    user_id: str
+    name: str
+    timezone: str
+    is_workspace_admin: bool
+    is_bot: bool
+    deleted: bool
+
+    @classmethod
+    def from_user_object(cls, user: dict[str, object]) -> SlackPerson:
+        profile = user.get("profile")
+        profile = profile if isinstance(profile, dict) else {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+            or str(user["id"])
+        )
+        return cls(
+            user_id=str(user["id"]),
+            name=str(name),
+            timezone=str(user.get("tz") or "UTC"),
+            is_workspace_admin=bool(
+                user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+            ),
+            is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+            deleted=bool(user.get("deleted")),
+        )
+
+    @property
+    def can_take_part(self) -> bool:
+        return not (self.is_bot or self.deleted)
+
+
+class PeopleDirectory:
+    """users.info with a short cache; ``None`` for a user Slack does not know."""
+
+    def __init__(self, client: WebClient, clock: Clock) -> None:
+        self._client = client
+        self._clock = clock
+        self._cache: dict[tuple[str, str], tuple[datetime, SlackPerson | None]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, team_id: str, user_id: str) -> SlackPerson | None:
+        key = (team_id, user_id)
+        now = self._clock.now()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached and now - cached[0] < CACHE_FOR:
+            return cached[1]
+        try:
+            response = self._client.users_info(user=user_id)
+            user = response["user"]
+            person: SlackPerson | None = SlackPerson.from_user_object(user)
+        except SlackApiError as error:
+            if error.response.get("error") not in {"user_not_found", "user_not_visible"}:
+                raise
+            person = None
+        with self._lock:
+            self._cache[key] = (now, person)
+        return person
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        with self._lock:
+            self._cache.pop((team_id, user_id), None)

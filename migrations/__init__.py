@@ -1,0 +1,1 @@
+"""Alembic revisions: the only way Sprout's schema is created or changed."""

@@ -1,0 +1,164 @@
+"""What people submit through modals, validated before anything is stored.
+
+Field names equal the modal's block ids, so a validation error maps straight onto Slack's
+inline ``response_action: errors`` without a translation table.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from models.programs import Cadence, ProgramKind, Role
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 40
+MAX_TAG_TEXT = 600
+MAX_GOALS = 1000
+MAX_PROGRAM_NAME = 60
+MAX_DESCRIPTION = 500
+MAX_OWNERS = 10
+MAX_CAPACITY = 5
+DEFAULT_CAPACITY = 2
+
+_SEPARATORS = re.compile(r"[,;\n]+")
+_SPACES = re.compile(r"\s+")
+
+
+def parse_tags(text: str | None) -> list[str]:
+    """Split "Python, public speaking; SQL" into trimmed, case-folded, de-duplicated tags."""
+    tags: list[str] = []
+    for raw in _SEPARATORS.split(text or ""):
+        tag = _SPACES.sub(" ", raw).strip().casefold()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _check_tags(tags: list[str]) -> list[str]:
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"At most {MAX_TAGS} tags, please (you gave {len(tags)}).")
+    too_long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
+    if too_long:
+        raise ValueError(
+            f"Keep each tag to {MAX_TAG_LENGTH} characters; shorten “{too_long[0][:45]}…”."
+        )
+    return tags
+
+
+Tags = Annotated[list[str], AfterValidator(_check_tags)]
+
+
+class ProfileInput(BaseModel):
+    """A person's profile in one program."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, frozen=True)
+
+    role: Role
+    offers: Tags = Field(default_factory=list)
+    wants: Tags = Field(default_factory=list)
+    goals: str = Field(default="", max_length=MAX_GOALS)
+    capacity: int = Field(default=0, ge=0, le=MAX_CAPACITY)
+
+    @field_validator("offers", "wants", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str) or value is None:
+            if value is not None and len(value) > MAX_TAG_TEXT:
+                raise ValueError(f"Keep this under {MAX_TAG_TEXT} characters.")
+            return parse_tags(value)
+        return value
+
+    @field_validator("offers", mode="after")
+    @classmethod
+    def _mentors_offer_something(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        role = info.data.get("role")
+        if isinstance(role, Role) and role.mentors and not value:
+            raise ValueError("As a mentor, name at least one thing you can offer.")
+        return value
+
+    @model_validator(mode="after")
+    def _capacity_for_mentors_only(self) -> ProfileInput:
+        if self.role.mentors and self.capacity < 1:
+            object.__setattr__(self, "capacity", DEFAULT_CAPACITY)
+        if not self.role.mentors:
+            object.__setattr__(self, "capacity", 0)
+        return self
+
+    def fits(self, kind: ProgramKind) -> bool:
+        return (self.role is Role.PEER) == (kind is ProgramKind.COFFEE)
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            "Use an IANA time zone such as Europe/Berlin or America/New_York."
+        ) from None
+    if name not in available_timezones() and name != "UTC":
+        raise ValueError("Use an IANA time zone such as Europe/Berlin or America/New_York.")
+    return name
+
+
+class ProgramInput(BaseModel):
+    """A program's settings as an admin gives them."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, frozen=True)
+
+    name: str = Field(min_length=1, max_length=MAX_PROGRAM_NAME)
+    kind: ProgramKind
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    cadence: Cadence = Cadence.BIWEEKLY
+    weekday: int = Field(default=0, ge=0, le=6)
+    local_time: time = time(10, 0)
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
+    channel_id: str | None = None
+    owners: list[str] = Field(default_factory=list, max_length=MAX_OWNERS)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        value = _SPACES.sub(" ", value)
+        if not re.fullmatch(r"[\w][\w .&'+-]*", value):
+            raise ValueError("Use letters, digits, spaces and . & ' + - only.")
+        return value
+
+    @property
+    def name_key(self) -> str:
+        return self.name.casefold()
+
+
+class FormErrors(Exception):
+    """Validation failed; ``errors`` maps block ids to the message shown under each field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> FormErrors:
+        """Keep the first message per field, in words a person can act on."""
+        errors: dict[str, str] = {}
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "form"
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            if problem["type"] == "string_too_long":
+                message = f"Keep this under {problem['ctx']['max_length']} characters."
+            elif problem["type"] == "string_too_short":
+                message = "This can't be empty."
+            errors.setdefault(field, message)
+        return cls(errors)
