@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import CannotJoin, NotAMember
-from bot.slack.people import SlackPerson
+from bot.slack.people import PeopleDirectory, SlackPerson
 from models import Membership, MembershipStatus, Person, Program, ProgramOwner, Role
 from models.forms import FormErrors, ProfileInput
 from models.programs import ProgramKind
@@ -41,6 +41,16 @@ def check_can_join(person: SlackPerson | None) -> SlackPerson:
         raise CannotJoin("Bots can't join programs; Sprout pairs people.")
     if person.deleted:
         raise CannotJoin("Deactivated accounts can't join programs.")
+    return person
+
+
+def admit(people: PeopleDirectory, team_id: str, user_id: str, program: Program) -> SlackPerson:
+    """The person as Slack knows them, if they may join ``program``; else say why not."""
+    person = check_can_join(people.lookup(team_id, user_id))
+    if program.channel_id and not people.in_channel(program.channel_id, user_id):
+        raise CannotJoin(
+            f"“{program.name}” is for members of <#{program.channel_id}>; join that channel first."
+        )
     return person
 
 
@@ -177,4 +187,4 @@ class MembershipService:
         return person
 
 
-__all__ = ["MembershipService", "Profile", "Role", "check_can_join"]
+__all__ = ["MembershipService", "Profile", "Role", "admit", "check_can_join"]

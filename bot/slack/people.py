@@ -85,6 +85,19 @@ class PeopleDirectory:
             self._cache[key] = (now, person)
         return person
 
+    def in_channel(self, channel_id: str, user_id: str) -> bool:
+        """Whether the person is a member of the channel (conversations.members, paginated)."""
+        cursor: str | None = None
+        while True:
+            response = self._client.conversations_members(
+                channel=channel_id, cursor=cursor, limit=1000
+            )
+            if user_id in response.get("members", []):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return False
+
     def forget(self, team_id: str, user_id: str) -> None:
         with self._lock:
             self._cache.pop((team_id, user_id), None)

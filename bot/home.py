@@ -1,0 +1,132 @@
+"""The App Home tab: a person's programs and controls, and for admins every program."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.models.views import View
+
+from bot.access import Access
+from bot.blocks import actions, button, confirm, context, divider, escape, header, section
+from bot.membership.messages import ROLE_LABELS, program_line, schedule_text, status_text
+from bot.membership.profiles import MembershipService, Profile
+from bot.membership.programs import ProgramService, ProgramSummary
+from models import Program
+
+JOIN = "home.join"
+EDIT_PROFILE = "home.edit_profile"
+LEAVE = "home.leave"
+PAUSE = "home.pause"
+RESUME = "home.resume"
+PROGRAM_EDIT = "home.program_edit"
+PROGRAM_NEW = "home.program_new"
+
+#: Slack allows 100 blocks on the Home tab; each program takes two or three.
+MAX_PROGRAMS_SHOWN = 12
+
+
+def home_view(
+    profile: Profile,
+    programs: list[Program],
+    admin_summaries: list[ProgramSummary] | None,
+    *,
+    can_create: bool = False,
+) -> dict[str, Any]:
+    blocks: list[Any] = [header("Sprout")]
+    if profile.memberships:
+        blocks.append(context(f"You are *{status_text(profile)}*."))
+        if profile.paused:
+            blocks.append(actions(button("Resume", RESUME, "resume", style="primary")))
+        else:
+            blocks.append(actions(button("Pause until I resume", PAUSE, "pause")))
+        for membership in profile.memberships[:MAX_PROGRAMS_SHOWN]:
+            program = membership.program
+            blocks.append(divider())
+            blocks.append(
+                section(
+                    f"*{escape(program.name)}* · {ROLE_LABELS[membership.role]}\n"
+                    f"Rounds {schedule_text(program)}"
+                )
+            )
+            blocks.append(
+                actions(
+                    button("Edit profile", EDIT_PROFILE, str(program.id)),
+                    button(
+                        "Leave",
+                        LEAVE,
+                        str(program.id),
+                        style="danger",
+                        confirm=confirm(
+                            "Leave this program?",
+                            f"You won't be matched in {program.name} any more.",
+                            "Leave",
+                        ),
+                    ),
+                )
+            )
+    else:
+        blocks.append(
+            section(
+                "Sprout pairs colleagues for mentoring and coffee chats. "
+                "Join a program below or with `/mentor join`."
+            )
+        )
+    joinable = [p for p in programs if p.id not in profile.program_ids]
+    if joinable:
+        blocks.append(divider())
+        blocks.append(section("*Programs you can join*"))
+        for program in joinable[:MAX_PROGRAMS_SHOWN]:
+            blocks.append(
+                section(
+                    f"*{escape(program.name)}* · {program.kind.value}\n"
+                    + escape(program.description or schedule_text(program)),
+                    accessory=button("Join", JOIN, str(program.id), style="primary"),
+                )
+            )
+    if admin_summaries is not None:
+        blocks.append(divider())
+        blocks.append(header("Programs you run"))
+        for summary in admin_summaries[:MAX_PROGRAMS_SHOWN]:
+            blocks.append(
+                section(
+                    program_line(summary),
+                    accessory=button("Edit", PROGRAM_EDIT, str(summary.program.id)),
+                )
+            )
+        hidden = len(admin_summaries) - MAX_PROGRAMS_SHOWN
+        if hidden > 0:
+            blocks.append(context(f"…and {hidden} more: `/mentor programs` lists them all."))
+        if can_create:
+            blocks.append(actions(button("New program", PROGRAM_NEW, "new", style="primary")))
+    blocks.append(context("`/mentor help` lists everything Sprout can do."))
+    return View(type="home", blocks=blocks).to_dict()
+
+
+class HomeService:
+    def __init__(
+        self,
+        client: WebClient,
+        programs: ProgramService,
+        memberships: MembershipService,
+        access: Access,
+    ) -> None:
+        self._client = client
+        self._programs = programs
+        self._memberships = memberships
+        self._access = access
+
+    def view_for(self, team_id: str, user_id: str) -> dict[str, Any]:
+        profile = self._memberships.profile(team_id, user_id)
+        summaries = self._programs.summaries(team_id)
+        programs = [s.program for s in summaries]
+        is_admin = self._access.is_admin(team_id, user_id)
+        if is_admin:
+            admin: list[ProgramSummary] | None = summaries
+        else:
+            owned = [s for s in summaries if user_id in s.program.owner_ids]
+            admin = owned or None
+        return home_view(profile, programs, admin, can_create=is_admin)
+
+    def publish(self, team_id: str, user_id: str) -> None:
+        self._client.views_publish(user_id=user_id, view=self.view_for(team_id, user_id))

@@ -1,0 +1,50 @@
+"""Every service Sprout runs, built once in the composition root and handed to the handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.access import Access
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.events import EventLedger
+from bot.home import HomeService
+from bot.membership.profiles import MembershipService
+from bot.membership.programs import ProgramService
+from bot.slack.people import PeopleDirectory
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    client: WebClient
+    people: PeopleDirectory
+    access: Access
+    programs: ProgramService
+    memberships: MembershipService
+    home: HomeService
+    events: EventLedger
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database, client: WebClient, clock: Clock) -> Services:
+        people = PeopleDirectory(client, clock)
+        access = Access(people, settings.sprout_admins)
+        programs = ProgramService(db, clock)
+        memberships = MembershipService(db, clock)
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            client=client,
+            people=people,
+            access=access,
+            programs=programs,
+            memberships=memberships,
+            home=HomeService(client, programs, memberships, access),
+            events=EventLedger(db, clock),
+        )

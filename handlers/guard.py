@@ -1,0 +1,53 @@
+"""One place that turns a failure inside a listener into a clear answer instead of a traceback."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+Reply = Callable[..., object]
+
+SLACK_FAILED = "Slack didn't accept my answer just now; please try again in a moment."
+WE_FAILED = "Something went wrong on my side; nothing you had was changed. Please try again."
+
+
+@contextmanager
+def guarded(*, respond: Reply | None = None) -> Iterator[None]:
+    """Answer a person's mistake with its message and our own with an apology.
+
+    Only error codes and types are logged: payloads may hold profile text, never to be logged.
+    """
+    try:
+        yield
+    except UserFacingError as error:
+        _tell(respond, error.message)
+    except SlackApiError as error:
+        log.warning("Slack API call failed: %s", error.response.get("error"))
+        _tell(respond, SLACK_FAILED)
+    except Exception as error:
+        log.error("listener failed: %s", describe(error))
+        _tell(respond, WE_FAILED)
+
+
+def describe(error: BaseException) -> str:
+    """The error's type and where it arose, but not its message, which may quote input."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}{where}"
+
+
+def _tell(respond: Reply | None, text: str) -> None:
+    if respond is None:
+        return
+    try:
+        respond(text=text)
+    except Exception as error:  # the person may be gone; the failure is already logged
+        log.warning("could not tell the person about a failure: %s", type(error).__name__)

@@ -1,0 +1,82 @@
+"""The App Home tab: published when opened, and its buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import home
+from bot.errors import UserFacingError
+from bot.services import Services
+from handlers.guard import guarded
+from handlers.membership import open_join_modal
+from handlers.payloads import action_value, int_or_none, who
+from handlers.programs import open_program_modal
+
+
+def register(app: App, services: Services) -> None:
+    def tell(user_id: str) -> Any:
+        """Home has no response_url: problems go to the person's DM with Sprout."""
+
+        def reply(text: str, **_: Any) -> None:
+            services.client.chat_postMessage(channel=user_id, text=text)
+
+        return reply
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        with guarded():
+            services.home.publish(str(body.get("team_id") or ""), str(event.get("user") or ""))
+
+    def program_from(body: dict[str, Any], team_id: str) -> Any:
+        program_id = int_or_none(action_value(body))
+        if program_id is None:
+            raise UserFacingError("That button no longer works; reopen the Home tab.")
+        return services.programs.get(team_id, program_id)
+
+    @app.action(home.JOIN)
+    @app.action(home.EDIT_PROFILE)
+    def on_join_or_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        with guarded(respond=tell(user_id)):
+            program = program_from(body, team_id)
+            open_join_modal(services, client, team_id, user_id, body["trigger_id"], program)
+
+    @app.action(home.LEAVE)
+    def on_leave(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        team_id, user_id = who(body)
+        with guarded(respond=tell(user_id)):
+            services.memberships.leave(team_id, user_id, program_from(body, team_id).id)
+            services.home.publish(team_id, user_id)
+
+    @app.action(home.PAUSE)
+    def on_pause(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        team_id, user_id = who(body)
+        with guarded(respond=tell(user_id)):
+            services.memberships.pause(team_id, user_id, None)
+            services.home.publish(team_id, user_id)
+
+    @app.action(home.RESUME)
+    def on_resume(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        team_id, user_id = who(body)
+        with guarded(respond=tell(user_id)):
+            services.memberships.resume(team_id, user_id)
+            services.home.publish(team_id, user_id)
+
+    @app.action(home.PROGRAM_EDIT)
+    @app.action(home.PROGRAM_NEW)
+    def on_program_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        with guarded(respond=tell(user_id)):
+            editing = body["actions"][0]["action_id"] == home.PROGRAM_EDIT
+            program = program_from(body, team_id) if editing else None
+            open_program_modal(services, client, team_id, user_id, body["trigger_id"], program)
