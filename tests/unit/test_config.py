@@ -1,0 +1,77 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_use_sqlite_and_port_3000(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT / "tests")  # no .env here
+    settings = load_settings()
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.port == 3000
+    assert not settings.socket_mode
+
+
+def test_admins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPROUT_ADMINS", "U012ABC, W034DEF,")
+    assert load_settings().sprout_admins == {"U012ABC", "W034DEF"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("SLACK_APP_TOKEN", "xoxb-not-an-app-token"),
+        ("DATABASE_URL", "mysql://db/sprout"),
+        ("PORT", "99999"),
+        ("SPROUT_ADMINS", "alice"),
+        ("LOG_LEVEL", "chatty"),
+    ],
+)
+def test_a_bad_value_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        load_settings()
+
+
+def run_app(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_missing_tokens_stop_the_app_with_exit_code_2_and_no_traceback(tmp_path: Path) -> None:
+    result = run_app(env={"SLACK_API_URL": "http://127.0.0.1:9/api/"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_invalid_value_stops_the_app_with_exit_code_2(tmp_path: Path) -> None:
+    result = run_app(env={"PORT": "http"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_dot_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("PORT=not-a-port\n")
+    result = run_app(env={}, cwd=tmp_path)
+    assert result.returncode == 2 and "PORT" in result.stderr
+
+
+def test_migrate_only_upgrades_the_schema(tmp_path: Path) -> None:
+    result = run_app("migrate", env={"DATABASE_URL": "sqlite:///m.db"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "m.db").exists()
