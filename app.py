@@ -18,6 +18,7 @@ from slack_bolt import App
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, upgrade
+from bot.scheduling.scheduler import SchedulerRunner
 from bot.services import Services
 from bot.slack.client import make_web_client
 from bot.web import EVENTS_PATH, WSGIApp, wsgi_app
@@ -66,6 +67,16 @@ def _missing_message(missing: list[str]) -> str:
 
 
 def serve(sprout: Sprout, settings: Settings) -> None:
+    """Serve Slack's requests; the scheduler runs here too, in whichever process holds the lease."""
+    runner = SchedulerRunner(sprout.services)
+    runner.start()
+    try:
+        _serve_slack(sprout, settings)
+    finally:
+        runner.stop()
+
+
+def _serve_slack(sprout: Sprout, settings: Settings) -> None:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -16,8 +16,10 @@ from models.programs import (
     ProgramOwner,
     Role,
 )
+from models.scheduling import JOBS_TABLE, apscheduler_jobs
 
 __all__ = [
+    "JOBS_TABLE",
     "Base",
     "Cadence",
     "Membership",
@@ -28,4 +30,5 @@ __all__ = [
     "ProgramKind",
     "ProgramOwner",
     "Role",
+    "apscheduler_jobs",
 ]

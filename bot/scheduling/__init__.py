@@ -1,0 +1,1 @@
+"""Scheduled work: APScheduler with a persistent job store, run by exactly one process."""
