@@ -14,15 +14,19 @@ import sys
 from dataclasses import dataclass
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock, SystemClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import FIX_HINTS, ConfigError, Settings, load_settings
 from bot.db import Database, upgrade
+from bot.logs import configure_logging
 from bot.scheduling.scheduler import SchedulerRunner
 from bot.services import Services
 from bot.slack.client import make_web_client
 from bot.web import EVENTS_PATH, WSGIApp, wsgi_app
 from handlers import register_all
+from handlers.router import Router
 
 log = logging.getLogger("sprout")
 
@@ -35,6 +39,7 @@ class Sprout:
 
     services: Services
     bolt: App
+    router: Router
     wsgi: WSGIApp
 
 
@@ -46,21 +51,39 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
     if migrate:
         upgrade(db.engine)
     client = make_web_client(settings)
+    check_credentials(client, settings)
     services = Services.build(settings, db, client, clock or SystemClock())
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
+        # check_credentials() already asked auth.test, with an answer a person can act on.
+        token_verification_enabled=False,
         # Listeners ack first and work after; Slack gets its answer well inside 3 s.
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
-    register_all(bolt, services)
-    return Sprout(services=services, bolt=bolt, wsgi=wsgi_app(bolt))
+    router = register_all(bolt, services)
+    return Sprout(services=services, bolt=bolt, router=router, wsgi=wsgi_app(bolt))
+
+
+def check_credentials(client: WebClient, settings: Settings) -> None:
+    """Ask Slack whether the token works, so a bad one stops Sprout with a clear message."""
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({code}): {FIX_HINTS['SLACK_BOT_TOKEN']}, "
+            "and reinstall the app if it was revoked."
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"SLACK_API_URL {settings.slack_api_url} could not be reached ({error}). "
+            "Check the network, or unset SLACK_API_URL to use Slack's own API."
+        ) from None
 
 
 def _missing_message(missing: list[str]) -> str:
-    from bot.config import FIX_HINTS
-
     lines = [f"{name} is not set: {FIX_HINTS[name]}." for name in missing]
     lines.append("Set them in the environment or in a .env file; see README.md, Configuration.")
     return "Sprout needs Slack credentials to run.\n  " + "\n  ".join(lines)
@@ -104,10 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
-    logging.basicConfig(
-        level=settings.log_level_number(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level_number())
     if args.command == "migrate":
         upgrade(Database.from_url(settings.database_url).engine)
         print("Database schema is up to date.")
