@@ -7,12 +7,18 @@ from typing import Any
 
 
 def read_values(view: dict[str, Any]) -> dict[str, Any]:
-    """Flatten ``view.state.values`` to ``{block_id: value}`` whatever the element type."""
+    """Flatten ``view.state.values`` to ``{block_id: value}`` whatever the element type.
+
+    Slack reports an empty optional field as null; such fields are left out, so the form's
+    defaults apply.
+    """
     values: dict[str, Any] = {}
     state = (view.get("state") or {}).get("values") or {}
     for block_id, elements in state.items():
         for element in elements.values():
-            values[block_id] = _element_value(element)
+            value = _element_value(element)
+            if value is not None:
+                values[block_id] = value
     return values
 
 

@@ -186,8 +186,8 @@ def _tags_input(
 def joined_text(program: Program, newly: bool) -> str:
     if newly:
         return (
-            f"Welcome to *{escape(program.name)}*! Rounds run {schedule_text(program)}; "
-            "I'll introduce you in a group DM. `/mentor profile` shows what you shared."
+            f"Welcome to *{escape(program.name)}*! `/mentor profile` shows what you shared, "
+            "`/mentor edit` changes it, and `/mentor pause` gives you a break when you need one."
         )
     return f"Saved your profile for *{escape(program.name)}*."
 

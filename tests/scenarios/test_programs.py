@@ -1,0 +1,91 @@
+"""Admins create and edit programs through the modal; others are refused."""
+
+from __future__ import annotations
+
+from sandbox.workspace import SEED_ADMIN_ID
+from tests.scenarios.conftest import RunningBot, texts
+
+BEN = "U02BEN"
+
+
+def create_program(bot: RunningBot, name: str, kind: str = "mentoring", **values: object) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    response = ada.submit(name=name, kind=kind, **values)
+    assert response.status == 200 and not response.body.strip(), response.text
+    assert f"Created *{name}*" in ada.reply().text
+    ada.home_after()
+
+
+def test_an_admin_creates_a_program_and_everyone_can_list_it(bot: RunningBot) -> None:
+    create_program(bot, "Engineering mentoring", timezone="Europe/Berlin", weekday="2")
+    ben = bot.person(BEN)
+    ben.mentor("programs")
+    listing = texts(ben.reply().blocks)
+    assert "Engineering mentoring" in listing
+    assert "every 2 weeks on Wednesday at 10:00 (Europe/Berlin)" in listing
+    assert "0 active · 0 paused · 0 left" in listing
+
+
+def test_the_program_modal_starts_in_the_admins_time_zone(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    modal = ada.modal()
+    timezone = next(b for b in modal["blocks"] if b.get("block_id") == "timezone")
+    assert timezone["element"]["initial_value"] == "America/New_York"
+
+
+def test_a_non_admin_is_refused_admin_subcommands(bot: RunningBot) -> None:
+    ben = bot.person(BEN)
+    ben.mentor("program new")
+    assert "is for Sprout admins" in ben.reply().text
+    assert bot.sandbox.modal_of(BEN) is None
+
+
+def test_invalid_program_input_gets_inline_errors_and_nothing_is_stored(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    response = ada.submit(name="Chess & tea", kind="coffee", timezone="Moon/Base")
+    assert response.json is not None and response.json["response_action"] == "errors"
+    assert "IANA" in response.json["errors"]["timezone"]
+    assert bot.sprout.services.programs.programs("T0SPROUT") == []
+    assert ada.modal()  # still open for the admin to fix
+
+
+def test_a_duplicate_name_is_an_inline_error(bot: RunningBot) -> None:
+    create_program(bot, "Coffee", kind="coffee")
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    response = ada.submit(name="coffee", kind="coffee")
+    assert response.json == {
+        "response_action": "errors",
+        "errors": {"name": "A program with this name exists already."},
+    }
+
+
+def test_an_owner_may_edit_their_program_and_the_edit_is_prefilled(bot: RunningBot) -> None:
+    create_program(bot, "Design circle", owners=[BEN])
+    ben = bot.person(BEN)
+    ben.mentor("program edit design circle")
+    modal = ben.modal()
+    name = next(b for b in modal["blocks"] if b.get("block_id") == "name")
+    assert name["element"]["initial_value"] == "Design circle"
+    ben.submit(description="Monthly design critique and career talk")
+    assert "Updated *Design circle*" in ben.reply().text
+    [program] = bot.sprout.services.programs.programs("T0SPROUT")
+    assert program.description == "Monthly design critique and career talk"
+
+
+def test_someone_who_neither_owns_nor_administers_cannot_edit(bot: RunningBot) -> None:
+    create_program(bot, "Design circle")
+    ben = bot.person(BEN)
+    ben.mentor("program edit Design circle")
+    assert "Only admins and owners" in ben.reply().text
+
+
+def test_program_edit_without_a_name_explains_and_shows_help(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program edit")
+    reply = ada.reply()
+    assert "Which program?" in reply.text
+    assert "/mentor join" in texts(reply.blocks)
