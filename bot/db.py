@@ -25,7 +25,8 @@ MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 def create_engine(url: str) -> Engine:
     """An engine tuned for a multi-threaded server on SQLite or PostgreSQL."""
     parsed = sa.make_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: an error's message must never carry what people typed into the logs.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         # Bolt runs listeners on worker threads; SQLite waits for a lock instead of failing.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 
 from bot.services import Services
 from handlers import events, home, membership, programs
+from handlers.guard import describe
 from handlers.router import Router
+
+log = logging.getLogger(__name__)
 
 
 def register_all(app: App, services: Services) -> Router:
@@ -17,4 +22,10 @@ def register_all(app: App, services: Services) -> Router:
     programs.register(app, router, services)
     home.register(app, services)
     router.register(app)
+
+    @app.error
+    def log_without_payload(error: Exception) -> None:
+        """Bolt's default logs the request body; ours logs only what failed and where."""
+        log.error("unhandled listener error: %s", describe(error))
+
     return router

@@ -7,9 +7,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserFacingError
+from models.forms import FormErrors
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,23 @@ def guarded(*, respond: Reply | None = None) -> Iterator[None]:
     except Exception as error:
         log.error("listener failed: %s", describe(error))
         _tell(respond, WE_FAILED)
+
+
+def inline_errors(error: Exception, fallback_block: str) -> dict[str, str]:
+    """Slack's ``response_action: errors`` for a modal whose submission was refused.
+
+    Field problems land under their own inputs; anything else under ``fallback_block``.
+    """
+    if isinstance(error, ValidationError):
+        return FormErrors.from_validation(error).errors
+    if isinstance(error, FormErrors):
+        return error.errors
+    if isinstance(error, UserFacingError):
+        return {fallback_block: error.message}
+    raise error
+
+
+REFUSED_SUBMISSION = (ValidationError, FormErrors, UserFacingError)
 
 
 def describe(error: BaseException) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
@@ -13,11 +13,13 @@ from bot.membership import messages
 from bot.membership.pauses import pause_end
 from bot.membership.profiles import admit
 from bot.services import Services
-from handlers.guard import guarded
+from handlers.guard import REFUSED_SUBMISSION, guarded, inline_errors
 from handlers.payloads import action_value, int_or_none, metadata, read_values, who
 from handlers.router import CommandContext, Router, UsageError
 from models import Program, ProgramKind, Role
-from models.forms import FormErrors, ProfileInput
+from models.forms import ProfileInput
+
+log = logging.getLogger(__name__)
 
 
 def open_join_modal(
@@ -92,7 +94,6 @@ def register(app: App, router: Router, services: Services) -> None:
         team_id, user_id = who(body)
         values = read_values(view)
         program_id = int_or_none(metadata(view).get("program_id"))
-        first_field = "offers"
         try:
             program = services.programs.get(team_id, program_id or 0)
             if program.kind is ProgramKind.COFFEE:
@@ -100,14 +101,9 @@ def register(app: App, router: Router, services: Services) -> None:
             data = ProfileInput.model_validate(values)
             person = admit(services.people, team_id, user_id, program)
             _membership, newly = services.memberships.join(team_id, person, program, data)
-        except ValidationError as error:
-            ack(response_action="errors", errors=FormErrors.from_validation(error).errors)
-            return
-        except FormErrors as error:
-            ack(response_action="errors", errors=error.errors)
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={first_field: error.message})
+            log.info("profile saved: program=%d user=%s new=%s", program.id, user_id, newly)
+        except REFUSED_SUBMISSION as error:
+            ack(response_action="errors", errors=inline_errors(error, "offers"))
             return
         ack()
         with guarded():

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.errors import NotAllowed, UserFacingError
+from bot.errors import NotAllowed
 from bot.membership import messages
 from bot.services import Services
-from handlers.guard import guarded
+from handlers.guard import REFUSED_SUBMISSION, guarded, inline_errors
 from handlers.payloads import int_or_none, metadata, read_values, who
 from handlers.router import CommandContext, Router, UsageError
 from models import Program
-from models.forms import FormErrors, ProgramInput
+from models.forms import ProgramInput
 
 
 def open_program_modal(
@@ -71,14 +70,8 @@ def register(app: App, router: Router, services: Services) -> None:
                 if not services.access.can_run(team_id, user_id, current):
                     raise NotAllowed("Only admins and this program's owners can edit it.")
                 program = services.programs.update(team_id, program_id, data)
-        except ValidationError as error:
-            ack(response_action="errors", errors=FormErrors.from_validation(error).errors)
-            return
-        except FormErrors as error:
-            ack(response_action="errors", errors=error.errors)
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"name": error.message})
+        except REFUSED_SUBMISSION as error:
+            ack(response_action="errors", errors=inline_errors(error, "name"))
             return
         ack()
         with guarded():

@@ -113,6 +113,13 @@ class Router:
         ack()
         text = str(body.get("text") or "").strip()
         sub, args = self.route(text)
+        # Ids and the subcommand's name only: the arguments are the person's words.
+        log.debug(
+            "%s %s from %s",
+            COMMAND,
+            " ".join(sub.words) if sub else "(unknown)",
+            body.get("user_id"),
+        )
         if sub is None:
             lead = f"I don't know `{COMMAND} {text[:40]}`." if text else None
             respond(text=self.help_text(), blocks=self.help_blocks(lead))
