@@ -1,0 +1,1 @@
+"""Pairing: who meets whom, introduced how, and whether they met."""
