@@ -1,0 +1,283 @@
+"""Coffee-chat grouping: everyone in small groups, nobody meeting again too soon.
+
+Two people who met within the cooldown (default 10 rounds) are kept apart whenever the pool
+allows it. For small pools the best grouping is found exactly; for large ones a randomised
+greedy pass is repaired by swaps. When every person left has met every other recently (the pool
+is small, or the cooldown long), the engine pairs the least recent acquaintances and says so.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+#: Pools up to this size are grouped exactly (a bitmask search); larger ones by greedy + repair.
+EXACT_UP_TO = 12
+MAX_GROUP_SIZE = 4
+
+
+@dataclass(frozen=True)
+class Peer:
+    user_id: str
+    offers: frozenset[str] = frozenset()
+    wants: frozenset[str] = frozenset()
+    interests: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CoffeeGroup:
+    members: tuple[str, ...]
+    reasons: tuple[str, ...]
+    repeats: tuple[frozenset[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CoffeeResult:
+    groups: list[CoffeeGroup]
+    left_out: list[str]
+    note: str | None = None
+
+    @property
+    def repeats(self) -> list[frozenset[str]]:
+        return [pair for group in self.groups for pair in group.repeats]
+
+
+class _Rules:
+    """Who may meet whom this round, and how bad a repeat would be."""
+
+    def __init__(
+        self,
+        last_met: Mapping[frozenset[str], int],
+        round_number: int,
+        cooldown: int,
+        blocked: frozenset[frozenset[str]],
+    ) -> None:
+        self.last_met = last_met
+        self.round_number = round_number
+        self.cooldown = cooldown
+        self.blocked = blocked
+
+    def cost(self, a: str, b: str) -> int:
+        """0 for a fresh pair; higher the more recently they met; huge for do-not-pair."""
+        pair = frozenset((a, b))
+        if pair in self.blocked:
+            return 10**6
+        last = self.last_met.get(pair)
+        if last is None:
+            return 0
+        ago = self.round_number - last
+        return 0 if ago > self.cooldown else self.cooldown + 1 - ago
+
+    def allowed(self, a: str, b: str) -> bool:
+        return self.cost(a, b) == 0
+
+    def group_cost(self, members: Sequence[str]) -> int:
+        return sum(self.cost(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+
+
+def group_peers(
+    peers: Sequence[Peer],
+    *,
+    size: int = 2,
+    last_met: Mapping[frozenset[str], int] | None = None,
+    round_number: int = 0,
+    cooldown: int = 10,
+    blocked: frozenset[frozenset[str]] = frozenset(),
+    seed: int = 0,
+) -> CoffeeResult:
+    """Split ``peers`` into groups of ``size`` (2 to 4); an odd pool of pairs gets one trio."""
+    if not 2 <= size <= MAX_GROUP_SIZE:
+        raise ValueError(f"group size must be 2 to {MAX_GROUP_SIZE}")
+    by_id = {peer.user_id: peer for peer in peers}
+    people = list(by_id)
+    random.Random(seed).shuffle(people)
+    if len(people) < 2:
+        return CoffeeResult([], people, "not enough people for a group this round")
+    rules = _Rules(last_met or {}, round_number, cooldown, blocked)
+    if size == 2:
+        groups = _pairs(people, rules)
+    else:
+        groups = _larger_groups(people, size, rules, random.Random(seed + 1))
+    result = [
+        CoffeeGroup(
+            tuple(members),
+            why_coffee([by_id[m] for m in members]),
+            tuple(
+                frozenset((a, b))
+                for i, a in enumerate(members)
+                for b in members[i + 1 :]
+                if not rules.allowed(a, b)
+            ),
+        )
+        for members in groups
+    ]
+    repeats = sum(len(g.repeats) for g in result)
+    note = None
+    if repeats:
+        note = (
+            f"{repeats} pair(s) meet again within {cooldown} rounds: the people left had all "
+            "met each other recently, so the least recent acquaintances were paired."
+        )
+    return CoffeeResult(result, [], note)
+
+
+def _pairs(people: list[str], rules: _Rules) -> list[list[str]]:
+    if len(people) <= EXACT_UP_TO:
+        return _exact_pairs(tuple(people), rules)
+    pairs, single = _greedy_pairs(people, rules)
+    if single is not None:
+        _add_third(pairs, single, rules)
+    return pairs
+
+
+def _exact_pairs(people: tuple[str, ...], rules: _Rules) -> list[list[str]]:
+    """The cheapest grouping of a small pool, trio included when the pool is odd."""
+    if len(people) % 2 == 0:
+        return [list(p) for p in _best_matching(people, rules)[1]]
+    best: tuple[int, list[list[str]]] | None = None
+    for i, third in enumerate(people):
+        cost, pairs = _best_matching(people[:i] + people[i + 1 :], rules)
+        groups = [list(p) for p in pairs]
+        extra, at = min(
+            (rules.cost(third, g[0]) + rules.cost(third, g[1]), k) for k, g in enumerate(groups)
+        )
+        if best is None or cost + extra < best[0]:
+            groups[at] = [*groups[at], third]
+            best = (cost + extra, groups)
+    assert best is not None
+    return best[1]
+
+
+def _best_matching(people: tuple[str, ...], rules: _Rules) -> tuple[int, list[tuple[str, str]]]:
+    """Minimum-cost perfect matching of an even pool by search over subsets."""
+
+    @cache
+    def solve(mask: int) -> tuple[int, tuple[tuple[int, int], ...]]:
+        if mask == 0:
+            return 0, ()
+        first = (mask & -mask).bit_length() - 1
+        rest = mask & ~(1 << first)
+        best: tuple[int, tuple[tuple[int, int], ...]] | None = None
+        partner = rest
+        while partner:
+            low = partner & -partner
+            j = low.bit_length() - 1
+            partner &= partner - 1
+            cost, chosen = solve(rest & ~low)
+            cost += rules.cost(people[first], people[j])
+            if best is None or cost < best[0]:
+                best = (cost, ((first, j), *chosen))
+        assert best is not None
+        return best
+
+    cost, chosen = solve((1 << len(people)) - 1)
+    return cost, [(people[a], people[b]) for a, b in chosen]
+
+
+def _greedy_pairs(people: list[str], rules: _Rules) -> tuple[list[list[str]], str | None]:
+    """Pair in order, skipping recent acquaintances, then repair what is left by swaps.
+
+    With a large pool and a bounded cooldown every person may meet almost everyone; then a
+    maximal matching that leaves two people u, v apart always has a pair (a, b) with u~a and
+    v~b, so swapping finds a repeat-free grouping whenever one exists in practice.
+    """
+    waiting: list[str] = []
+    pairs: list[list[str]] = []
+    for person in people:
+        for k, other in enumerate(waiting):
+            if rules.allowed(person, other):
+                pairs.append([other, person])
+                del waiting[k]
+                break
+        else:
+            waiting.append(person)
+    while len(waiting) >= 2:
+        u = waiting.pop()
+        partner = next((v for v in waiting if rules.allowed(u, v)), None)
+        if partner is not None:
+            waiting.remove(partner)
+            pairs.append([u, partner])
+            continue
+        v = waiting.pop()
+        if not _swap_in(pairs, u, v, rules):
+            pairs.append([u, v])  # unavoidable here: the cheapest is as good as any
+    return pairs, (waiting[0] if waiting else None)
+
+
+def _swap_in(pairs: list[list[str]], u: str, v: str, rules: _Rules) -> bool:
+    """Turn pair (a, b) into (u, a) and (v, b) if that keeps everyone apart from acquaintances."""
+    for k, (a, b) in enumerate(pairs):
+        if len(pairs[k]) != 2:
+            continue
+        for x, y in ((a, b), (b, a)):
+            if rules.allowed(u, x) and rules.allowed(v, y):
+                pairs[k] = [u, x]
+                pairs.append([v, y])
+                return True
+    return False
+
+
+def _add_third(groups: list[list[str]], person: str, rules: _Rules) -> None:
+    """The odd one out joins the pair they fit best (a trio)."""
+    at = min(range(len(groups)), key=lambda k: rules.group_cost([*groups[k], person]))
+    groups[at].append(person)
+
+
+def _larger_groups(
+    people: list[str], size: int, rules: _Rules, rng: random.Random
+) -> list[list[str]]:
+    """Groups of ``size`` (some one smaller so nobody is left alone), conflicts swapped away."""
+    count = -(-len(people) // size)  # ceiling: no group larger than asked for
+    capacities = [
+        len(people) // count + (1 if i < len(people) % count else 0) for i in range(count)
+    ]
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for person in people:
+        open_groups = [k for k in range(count) if len(groups[k]) < capacities[k]]
+        fitting = [k for k in open_groups if all(rules.allowed(person, m) for m in groups[k])]
+        pool = fitting or open_groups
+        at = min(pool, key=lambda k: (rules.group_cost([*groups[k], person]), len(groups[k])))
+        groups[at].append(person)
+    for _ in range(4 * len(people)):
+        bad = [k for k in range(count) if rules.group_cost(groups[k]) > 0]
+        if not bad:
+            break
+        k = rng.choice(bad)
+        if not _improve_by_swap(groups, k, rules, rng):
+            break
+    return groups
+
+
+def _improve_by_swap(groups: list[list[str]], k: int, rules: _Rules, rng: random.Random) -> bool:
+    for i, member in enumerate(groups[k]):
+        for other_k in rng.sample(range(len(groups)), len(groups)):
+            if other_k == k:
+                continue
+            for j, other in enumerate(groups[other_k]):
+                before = rules.group_cost(groups[k]) + rules.group_cost(groups[other_k])
+                a = [*groups[k][:i], other, *groups[k][i + 1 :]]
+                b = [*groups[other_k][:j], member, *groups[other_k][j + 1 :]]
+                if rules.group_cost(a) + rules.group_cost(b) < before:
+                    groups[k], groups[other_k] = a, b
+                    return True
+    return False
+
+
+def why_coffee(members: Sequence[Peer]) -> tuple[str, ...]:
+    """What a group could talk about: shared interests, or what one offers that another wants."""
+    reasons: list[str] = []
+    for i, a in enumerate(members):
+        for b in members[i + 1 :]:
+            shared = sorted((a.interests | a.offers | a.wants) & (b.interests | b.offers | b.wants))
+            if shared:
+                reasons.append(f"<@{a.user_id}> and <@{b.user_id}> share {', '.join(shared[:3])}")
+            for giver, taker in ((a, b), (b, a)):
+                topics = sorted(giver.offers & taker.wants)
+                if topics:
+                    reasons.append(
+                        f"<@{giver.user_id}> can tell <@{taker.user_id}> about "
+                        f"{', '.join(topics[:3])}"
+                    )
+    return tuple(reasons[:4]) or ("a chance to meet someone new",)
