@@ -25,7 +25,9 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from sandbox.web_api import JsonDict, Message, SlackSandbox, interactive_elements, message_json
+from sandbox.blocks import interactive_elements
+from sandbox.records import JsonDict, Message, message_json
+from sandbox.web_api import SlackSandbox
 
 VERIFICATION_TOKEN = "sandbox-verification-token"
 
