@@ -11,26 +11,31 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock, SystemClock
 from bot.config import FIX_HINTS, ConfigError, Settings, load_settings
 from bot.db import Database, upgrade
-from bot.logs import configure_logging
+from bot.logs import bolt_logger, configure_logging
 from bot.scheduling.scheduler import SchedulerRunner
 from bot.services import Services
 from bot.slack.client import make_web_client
-from bot.web import EVENTS_PATH, WSGIApp, wsgi_app
 from handlers import register_all
+from handlers.http import EVENTS_PATH, MAX_REQUEST_BYTES, WSGIApp, wsgi_app
 from handlers.router import Router
 
 log = logging.getLogger("sprout")
 
 EXIT_CONFIG = 2
+HTTP_THREADS = 16
+LISTENER_THREADS = 32
 
 
 @dataclass(frozen=True)
@@ -47,23 +52,48 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
     missing = settings.missing_for_slack()
     if missing:
         raise ConfigError(_missing_message(missing))
-    db = Database.from_url(settings.database_url)
-    if migrate:
-        upgrade(db.engine)
+    db = open_database(settings, migrate=migrate)
     client = make_web_client(settings)
     check_credentials(client, settings)
     services = Services.build(settings, db, client, clock or SystemClock())
     bolt = App(
         client=client,
-        signing_secret=settings.slack_signing_secret,
+        logger=bolt_logger(),
+        # Socket Mode has no signing secret; "" keeps Bolt from reading the environment itself.
+        signing_secret=settings.slack_signing_secret or "",
         # check_credentials() already asked auth.test, with an answer a person can act on.
         token_verification_enabled=False,
         # Listeners ack first and work after; Slack gets its answer well inside 3 s.
         process_before_response=False,
+        # Even ack() runs on this pool: Bolt's default of 5 lets five slow Slack calls (a 429
+        # being waited out, say) starve every other person's command into dispatch_failed.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="sprout-listener"
+        ),
         raise_error_for_unhandled_request=False,
     )
     router = register_all(bolt, services)
     return Sprout(services=services, bolt=bolt, router=router, wsgi=wsgi_app(bolt))
+
+
+def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    """Connect and bring the schema up to date, or say which setting is wrong."""
+    db = Database.from_url(settings.database_url)
+    try:
+        if migrate:
+            upgrade(db.engine)
+        else:
+            with db.engine.connect():
+                pass
+    except (DBAPIError, OSError) as error:
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise ConfigError(
+            f"DATABASE_URL: the database could not be opened ({reason}). "
+            f"{FIX_HINTS['DATABASE_URL']}, and check that the server is running "
+            "and the folder exists."
+        ) from None
+    return db
 
 
 def check_credentials(client: WebClient, settings: Settings) -> None:
@@ -71,7 +101,12 @@ def check_credentials(client: WebClient, settings: Settings) -> None:
     try:
         client.auth_test()
     except SlackApiError as error:
-        code = error.response.get("error")
+        code = error.response.get("error") if isinstance(error.response.data, dict) else None
+        if not code or error.response.status_code != 200 or code.startswith("Received a"):
+            raise ConfigError(
+                f"SLACK_API_URL {settings.slack_api_url} did not answer like Slack's Web API. "
+                "Check the address, or unset SLACK_API_URL to use Slack's own API."
+            ) from None
         raise ConfigError(
             f"SLACK_BOT_TOKEN was refused by Slack ({code}): {FIX_HINTS['SLACK_BOT_TOKEN']}, "
             "and reinstall the app if it was revoked."
@@ -104,12 +139,27 @@ def _serve_slack(sprout: Sprout, settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(sprout.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        handler = SocketModeHandler(sprout.bolt, settings.slack_app_token)
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+        except SlackApiError as error:
+            raise ConfigError(
+                f"SLACK_APP_TOKEN was refused by Slack ({error.response.get('error')}): "
+                f"{FIX_HINTS['SLACK_APP_TOKEN']}."
+            ) from None
+        threading.Event().wait()
         return
     from waitress import serve as waitress_serve
 
     log.info("serving HTTP on port %d at %s", settings.port, EVENTS_PATH)
-    waitress_serve(sprout.wsgi, host="0.0.0.0", port=settings.port, threads=8, ident="sprout")
+    waitress_serve(
+        sprout.wsgi,
+        host="0.0.0.0",
+        port=settings.port,
+        threads=HTTP_THREADS,
+        max_request_body_size=MAX_REQUEST_BYTES,
+        ident="sprout",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,16 +178,15 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings.log_level_number())
-    if args.command == "migrate":
-        upgrade(Database.from_url(settings.database_url).engine)
-        print("Database schema is up to date.")
-        return 0
     try:
-        sprout = build(settings)
+        if args.command == "migrate":
+            open_database(settings)
+            print("Database schema is up to date.")
+            return 0
+        serve(build(settings), settings)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
-    serve(sprout, settings)
     return 0
 
 

@@ -4,7 +4,7 @@ Both apps run behind the same production server (waitress, 8 threads) in this pr
 same signed requests over real HTTP in alternating order, and answer through the same sandbox
 Web API, so the ratio shows what Sprout's own work adds before Slack hears "ok".
 
-    .venv/bin/python bench/ack_latency.py [--requests 2000]
+    .venv/bin/python bench/ack_latency.py [--requests 2000] [--concurrency 1]
 
 The last line is JSON: p50_ms, p95_ms, p99_ms, bare_p50_ms, bare_p95_ms, bare_p99_ms, ratio_p99.
 
@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -32,10 +33,11 @@ from app import build
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.slack.people import SlackPerson
-from bot.web import EVENTS_PATH, BackgroundServer, wsgi_app
+from handlers.http import EVENTS_PATH, wsgi_app
 from models import Role
 from models.forms import ProfileInput, ProgramInput
 from sandbox import SlackDriver, SlackSandbox, seeded_workspace
+from sandbox.serving import BackgroundServer
 
 SECRET = "bench-signing-secret"
 USER = "U04DEV"
@@ -64,6 +66,9 @@ def percentile(samples: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="per app, half of each command")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="requests in flight at once, as at a launch"
+    )
     args = parser.parse_args()
     configure_logging(30)
 
@@ -76,8 +81,9 @@ def main() -> None:
         )
         sprout = build(settings)
         team = sandbox.workspace.team_id
+        admin = sandbox.workspace.users["U01ADA"].id  # the seeded workspace's admin
         program = sprout.services.programs.create(
-            team, ProgramInput(name="Mentoring", kind="mentoring")
+            team, admin, ProgramInput(name="Mentoring", kind="mentoring")
         )
         person = SlackPerson(USER, "devika", "Asia/Kolkata", False, False, False)
         sprout.services.memberships.join(
@@ -117,11 +123,12 @@ def main() -> None:
                 send(name, "help" if i % 2 else "profile")
 
         samples: dict[str, list[float]] = {"sprout": [], "bare": []}
-        for i in range(args.requests):
-            text = "help" if i % 2 else "profile"
-            order = ("sprout", "bare") if i % 2 else ("bare", "sprout")
-            for name in order:
-                samples[name].append(send(name, text))
+        texts = ["help" if i % 2 else "profile" for i in range(args.requests)]
+        batches = [texts[i : i + args.concurrency] for i in range(0, len(texts), args.concurrency)]
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            for k, batch in enumerate(batches):
+                for name in ("sprout", "bare") if k % 2 else ("bare", "sprout"):
+                    samples[name].extend(pool.map(lambda text, n=name: send(n, text), batch))
         # Sprout answers every command after its ack; the bare app answers none. Wait for all
         # of Sprout's answers, so a fast ack can't hide work that failed afterwards.
         expected = 100 + args.requests
@@ -135,14 +142,20 @@ def main() -> None:
             server.stop()
         sprout.services.db.engine.dispose()
 
-    figures: dict[str, float | int] = {"requests_per_app": args.requests}
+    figures: dict[str, float | int] = {
+        "requests_per_app": args.requests,
+        "concurrency": args.concurrency,
+    }
     for name, prefix in (("sprout", ""), ("bare", "bare_")):
         for q in (50, 95, 99):
             figures[f"{prefix}p{q}_ms"] = round(percentile(samples[name], q), 3)
         figures[f"{prefix}mean_ms"] = round(statistics.fmean(samples[name]), 3)
     figures["ratio_p99"] = round(figures["p99_ms"] / figures["bare_p99_ms"], 3)
 
-    print(f"{'':8} {'p50':>8} {'p95':>8} {'p99':>8}   (ms, {args.requests} requests each)")
+    print(
+        f"{'':8} {'p50':>8} {'p95':>8} {'p99':>8}   "
+        f"(ms, {args.requests} requests each, {args.concurrency} at a time)"
+    )
     for name, prefix in (("sprout", ""), ("bare", "bare_")):
         row = " ".join(f"{figures[f'{prefix}p{q}_ms']:8.2f}" for q in (50, 95, 99))
         print(f"{name:8} {row}")

@@ -47,9 +47,11 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("xoxb-"):
+        if not value:
+            return None  # an empty variable is as good as unset, and said so
+        if not value.startswith("xoxb-"):
             raise ValueError("a bot token starts with xoxb-")
-        return value or None
+        return value
 
     @field_validator("slack_app_token")
     @classmethod
@@ -71,12 +73,18 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
+        # Heroku-style hosts hand out postgres://; SQLAlchemy wants a dialect and a driver.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                value = "postgresql+psycopg://" + value.removeprefix(prefix)
         try:
             url = make_url(value)
         except ArgumentError as error:
             raise ValueError("not a database URL") from error
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError("Sprout runs on SQLite or PostgreSQL")
+        if url.get_backend_name() == "sqlite" and url.database in {None, "", ":memory:"}:
+            raise ValueError("an in-memory SQLite database vanishes between threads; name a file")
         return value
 
     @field_validator("sprout_admins", mode="before")
@@ -102,16 +110,15 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
-    @property
-    def has_slack_credentials(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_signing_secret)
-
     def missing_for_slack(self) -> list[str]:
-        """The variables still needed to talk to a real Slack workspace."""
+        """The variables still needed to talk to a real Slack workspace.
+
+        Socket Mode needs no signing secret: requests arrive over Slack's own connection.
+        """
         missing = []
         if not self.slack_bot_token:
             missing.append("SLACK_BOT_TOKEN")
-        if not self.slack_signing_secret:
+        if not self.slack_signing_secret and not self.socket_mode:
             missing.append("SLACK_SIGNING_SECRET")
         return missing
 

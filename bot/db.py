@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from filelock import FileLock
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
@@ -52,9 +53,58 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+#: Serialises migrations across processes on PostgreSQL ("Sprout" + 1, beside the scheduler's).
+MIGRATION_LOCK_KEY = 0x53_70_72_6F_75_75
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; safe to run on every start."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema to ``revision``; safe to run on every start, from several processes.
+
+    Two processes starting together must not both create the tables: on PostgreSQL the
+    migration transaction takes an advisory lock (see migrations/env.py), on SQLite a file lock
+    beside the database serialises them.
+    """
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database:
+        with FileLock(str(Path(database).resolve()) + ".migrate.lock", thread_local=False):
+            command.upgrade(alembic_config(engine), revision)
+    else:
+        command.upgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def schema_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for changing the schema, safe for SQLite's table rebuilds.
+
+    Alembic's batch mode rebuilds a SQLite table by copying it and dropping the old one; with
+    foreign keys on, that DROP deletes every row that references the table (ON DELETE
+    CASCADE). Keys are switched off for the change and checked before they come back on.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        else:
+            connection.execute(
+                sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        connection.commit()  # Alembic then begins and commits its own transaction
+        try:
+            yield connection
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left {len(broken)} dangling references")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            else:
+                connection.rollback()
+                connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                connection.commit()
 
 
 class Database:

@@ -11,7 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.events import EventLedger
-from bot.home import HomeService
+from bot.home.service import HomeService
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
 from bot.slack.people import PeopleDirectory
@@ -34,8 +34,8 @@ class Services:
     def build(cls, settings: Settings, db: Database, client: WebClient, clock: Clock) -> Services:
         people = PeopleDirectory(client, clock)
         access = Access(people, settings.sprout_admins)
-        programs = ProgramService(db, clock)
-        memberships = MembershipService(db, clock)
+        programs = ProgramService(db, clock, access, people)
+        memberships = MembershipService(db, clock, people)
         return cls(
             settings=settings,
             db=db,

@@ -6,14 +6,17 @@ import logging
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 
 from bot.errors import UserFacingError
 from models.forms import FormErrors
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Reply = Callable[..., object]
 
@@ -54,6 +57,42 @@ def inline_errors(error: Exception, fallback_block: str) -> dict[str, str]:
 
 
 REFUSED_SUBMISSION = (ValidationError, FormErrors, UserFacingError)
+RACED = "Someone saved at the same moment; please submit again."
+
+
+def answer_submission(
+    ack: Callable[..., object],
+    view: dict[str, Any],
+    fallback_block: str,
+    save: Callable[[], T],
+) -> T | None:
+    """Save a modal's submission before acking, and turn every failure into inline errors.
+
+    Slack shows errors only in the ack, so nothing may escape: a refusal lands under its field,
+    anything else under ``fallback_block`` with an apology, and the modal stays open.
+    """
+    try:
+        result = save()
+    except REFUSED_SUBMISSION as error:
+        errors = inline_errors(error, fallback_block)
+    except IntegrityError:
+        errors = {fallback_block: RACED}
+    except SlackApiError as error:
+        log.warning("Slack API call failed: %s", error.response.get("error"))
+        errors = {fallback_block: SLACK_FAILED}
+    except Exception as error:
+        log.error("submission failed: %s", describe(error))
+        errors = {fallback_block: WE_FAILED}
+    else:
+        ack()
+        return result
+    blocks = {b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"}
+    shown: dict[str, str] = {}
+    for block_id, message in errors.items():
+        # An error for a field this (perhaps outdated) form lacks goes under the fallback.
+        shown.setdefault(block_id if block_id in blocks else fallback_block, message)
+    ack(response_action="errors", errors=shown)
+    return None
 
 
 def describe(error: BaseException) -> str:

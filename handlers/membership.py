@@ -11,13 +11,11 @@ from slack_sdk import WebClient
 from bot.errors import UserFacingError
 from bot.membership import messages
 from bot.membership.pauses import pause_end
-from bot.membership.profiles import admit
 from bot.services import Services
-from handlers.guard import REFUSED_SUBMISSION, guarded, inline_errors
+from handlers.guard import answer_submission, guarded
 from handlers.payloads import action_value, int_or_none, metadata, read_values, who
 from handlers.router import CommandContext, Router, UsageError
-from models import Program, ProgramKind, Role
-from models.forms import ProfileInput
+from models import Program
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +29,8 @@ def open_join_modal(
     program: Program,
 ) -> None:
     """Open the profile form, prefilled when the person is already in the program."""
-    admit(services.people, team_id, user_id, program)
-    existing = services.memberships.membership(team_id, user_id, program.id)
-    if existing is not None and existing.status.value == "left":
-        existing = None
+    services.memberships.check_can_join(team_id, user_id, program)
+    existing = services.memberships.active_membership(team_id, user_id, program.id)
     client.views_open(trigger_id=trigger_id, view=messages.join_modal(program, existing))
 
 
@@ -47,9 +43,9 @@ def register(app: App, router: Router, services: Services) -> None:
     @router.add("edit", "[program]", "Change your profile in a program.")
     def edit(ctx: CommandContext) -> None:
         profile = services.memberships.profile(ctx.team_id, ctx.user_id)
-        if not profile.memberships:
-            raise UserFacingError("You haven't joined a program yet. Try `/mentor join`.")
-        program = _my_program(profile.memberships, ctx.args)
+        program = services.programs.resolve(
+            ctx.team_id, ctx.args or None, among=[m.program for m in profile.memberships]
+        )
         open_join_modal(services, ctx.client, ctx.team_id, ctx.user_id, ctx.trigger_id, program)
 
     @router.add("profile", "", "Show your programs, roles and status.")
@@ -71,8 +67,6 @@ def register(app: App, router: Router, services: Services) -> None:
 
     @router.add("resume", "", "End a pause.")
     def resume(ctx: CommandContext) -> None:
-        if ctx.args:
-            raise UsageError("`/mentor resume` takes no arguments.")
         lifted = services.memberships.resume(ctx.team_id, ctx.user_id)
         ctx.respond(text="Welcome back: you're active again." if lifted else "You weren't paused.")
         services.home.publish(ctx.team_id, ctx.user_id)
@@ -80,9 +74,9 @@ def register(app: App, router: Router, services: Services) -> None:
     @router.add("leave", "[program]", "Leave a program (asks first).")
     def leave(ctx: CommandContext) -> None:
         profile = services.memberships.profile(ctx.team_id, ctx.user_id)
-        if not profile.memberships:
-            raise UserFacingError("You're not in any program.")
-        program = _my_program(profile.memberships, ctx.args)
+        program = services.programs.resolve(
+            ctx.team_id, ctx.args or None, among=[m.program for m in profile.memberships]
+        )
         ctx.respond(text="Leave?", blocks=messages.leave_confirmation(program))
 
     @router.add("forget-me", "", "Delete everything Sprout holds about you (asks first).")
@@ -92,20 +86,20 @@ def register(app: App, router: Router, services: Services) -> None:
     @app.view(messages.JOIN_CALLBACK)
     def on_join_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         team_id, user_id = who(body)
-        values = read_values(view)
-        program_id = int_or_none(metadata(view).get("program_id"))
-        try:
-            program = services.programs.get(team_id, program_id or 0)
-            if program.kind is ProgramKind.COFFEE:
-                values["role"] = Role.PEER.value
-            data = ProfileInput.model_validate(values)
-            person = admit(services.people, team_id, user_id, program)
-            _membership, newly = services.memberships.join(team_id, person, program, data)
+        program_id = int_or_none(metadata(view).get("program_id")) or 0
+
+        def save() -> tuple[Program, bool]:
+            program = services.programs.get(team_id, program_id)
+            _, newly = services.memberships.submit_profile(
+                team_id, user_id, program, read_values(view)
+            )
             log.info("profile saved: program=%d user=%s new=%s", program.id, user_id, newly)
-        except REFUSED_SUBMISSION as error:
-            ack(response_action="errors", errors=inline_errors(error, "offers"))
+            return program, newly
+
+        saved = answer_submission(ack, view, "offers", save)
+        if saved is None:
             return
-        ack()
+        program, newly = saved
         with guarded():
             services.client.chat_postMessage(
                 channel=user_id, text=messages.joined_text(program, newly)
@@ -147,21 +141,6 @@ def register(app: App, router: Router, services: Services) -> None:
     def on_forget_cancelled(ack: Ack, respond: Respond) -> None:
         ack()
         respond(replace_original=True, text="Nothing was deleted.")
-
-
-def _my_program(memberships: list[Any], name: str) -> Program:
-    """The program among the person's own: by name, or the only one."""
-    programs: list[Program] = [m.program for m in memberships]
-    if name:
-        key = " ".join(name.split()).casefold()
-        for program in programs:
-            if program.name_key == key:
-                return program
-        raise UserFacingError(f"You're not in a program called “{name[:60]}”.")
-    if len(programs) == 1:
-        return programs[0]
-    names = ", ".join(f"“{p.name}”" for p in programs)
-    raise UsageError(f"You're in several programs; add its name: {names}.")
 
 
 def _program_id(body: dict[str, Any]) -> int:

@@ -13,14 +13,20 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import context, section, to_dicts
-from bot.errors import UserFacingError
+from bot.blocks import clip
+from bot.errors import ProgramNotFound, UserFacingError
+from bot.help import HelpLine, help_blocks, help_text
 from bot.services import Services
 from handlers.guard import guarded
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/mentor"
+
+
+def unescape(text: str) -> str:
+    """Slack escapes &, < and > in command text; names are compared as people typed them."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class UsageError(UserFacingError):
@@ -49,6 +55,7 @@ class Subcommand:
     summary: str
     handler: Handler
     admin: bool
+    takes_arguments: bool
 
 
 class Router:
@@ -65,7 +72,7 @@ class Router:
         def decorate(handler: Handler) -> Handler:
             words = tuple(name.split())
             usage = f"{COMMAND} {name}" + (f" {arguments}" if arguments else "")
-            self._table.append(Subcommand(words, usage, summary, handler, admin))
+            self._table.append(Subcommand(words, usage, summary, handler, admin, bool(arguments)))
             return handler
 
         return decorate
@@ -87,21 +94,19 @@ class Router:
             return None, text
         return best, " ".join(words[len(best.words) :])
 
-    def help_text(self) -> str:
-        lines = ["*Sprout: mentoring and coffee chats*"]
-        for sub in self._table:
-            marker = " _(admins)_" if sub.admin else ""
-            lines.append(f"`{sub.usage}` {sub.summary}{marker}")
-        return "\n".join(lines)
-
-    def help_blocks(self, lead: str | None = None) -> list[dict[str, Any]]:
-        blocks: list[Any] = [section(lead)] if lead else []
-        blocks.append(section(self.help_text()))
-        blocks.append(context("Program names can be left out when there is only one program."))
-        return to_dicts(blocks)
+    @property
+    def help_lines(self) -> list[HelpLine]:
+        return [HelpLine(sub.usage, sub.summary, sub.admin) for sub in self._table]
 
     def _help(self, ctx: CommandContext) -> None:
-        ctx.respond(text=self.help_text(), blocks=self.help_blocks())
+        self._help_for(ctx.respond)
+
+    def _explain(self, respond: Respond, lead: str) -> None:
+        """A short explanation, then the help: the answer to a command that didn't fit."""
+        respond(text=lead, blocks=help_blocks(self.help_lines, lead))
+
+    def _help_for(self, respond: Respond) -> None:
+        respond(text=help_text(self.help_lines), blocks=help_blocks(self.help_lines))
 
     def register(self, app: App) -> None:
         app.command(COMMAND)(self.on_command)
@@ -111,7 +116,7 @@ class Router:
     ) -> None:
         # Acknowledge first: the reply goes through response_url, so the 3 s limit never bites.
         ack()
-        text = str(body.get("text") or "").strip()
+        text = unescape(str(body.get("text") or "")).strip()
         sub, args = self.route(text)
         # Ids and the subcommand's name only: the arguments are the person's words.
         log.debug(
@@ -121,8 +126,10 @@ class Router:
             body.get("user_id"),
         )
         if sub is None:
-            lead = f"I don't know `{COMMAND} {text[:40]}`." if text else None
-            respond(text=self.help_text(), blocks=self.help_blocks(lead))
+            if text:
+                self._explain(respond, f"I don't know `{COMMAND} {clip(text, 40)}`.")
+            else:
+                self._help_for(respond)
             return
         ctx = CommandContext(
             team_id=str(body.get("team_id") or ""),
@@ -141,7 +148,10 @@ class Router:
                     "or someone listed in SPROUT_ADMINS."
                 )
                 return
+            if args and not sub.takes_arguments:
+                self._explain(respond, f"`{sub.usage}` takes nothing after it.")
+                return
             try:
                 sub.handler(ctx)
-            except UsageError as error:
-                respond(text=error.message, blocks=self.help_blocks(error.message))
+            except (UsageError, ProgramNotFound) as error:
+                self._explain(respond, error.message)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 
 import models
+from bot.db import schema_connection
 
 config = context.config
 target_metadata = models.Base.metadata
@@ -26,7 +27,7 @@ def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
         engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as connection:
+    with schema_connection(engine) as connection:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from models.programs import Cadence, ProgramKind, Role
 
@@ -36,6 +37,12 @@ DEFAULT_CAPACITY = 2
 
 _SEPARATORS = re.compile(r"[,;\n]+")
 _SPACES = re.compile(r"\s+")
+
+
+def name_key(name: str) -> str:
+    """How program names compare: case, spacing and curly quotes don't matter."""
+    straight = name.replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(straight.split()).casefold()
 
 
 def parse_tags(text: str | None) -> list[str]:
@@ -126,8 +133,18 @@ class ProgramInput(BaseModel):
     weekday: int = Field(default=0, ge=0, le=6)
     local_time: time = time(10, 0)
     timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
+    audience: Literal["everyone", "channel"] = "everyone"
     channel_id: str | None = None
     owners: list[str] = Field(default_factory=list, max_length=MAX_OWNERS)
+
+    @model_validator(mode="after")
+    def _channel_when_asked_for(self) -> ProgramInput:
+        # Slack can't clear a single select once chosen, so the audience choice decides.
+        if self.audience == "everyone":
+            object.__setattr__(self, "channel_id", None)
+        elif not self.channel_id:
+            raise PydanticCustomError("channel_missing", "Pick the channel whose members may join.")
+        return self
 
     @field_validator("name")
     @classmethod
@@ -139,7 +156,7 @@ class ProgramInput(BaseModel):
 
     @property
     def name_key(self) -> str:
-        return self.name.casefold()
+        return name_key(self.name)
 
 
 class FormErrors(Exception):
@@ -160,5 +177,7 @@ class FormErrors(Exception):
                 message = f"Keep this under {problem['ctx']['max_length']} characters."
             elif problem["type"] == "string_too_short":
                 message = "This can't be empty."
+            elif problem["type"] == "channel_missing":
+                field = "channel_id"
             errors.setdefault(field, message)
         return cls(errors)

@@ -113,7 +113,8 @@ class SlackDriver:
             "user_id": user_id,
             "user_name": user.name,
             "command": command,
-            "text": text,
+            # Slack escapes these three in command text, as everywhere it sends text.
+            "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
             "api_app_id": ws.app_id,
             "is_enterprise_install": "false",
             "response_url": self.sandbox.new_response_url(user_id, channel),

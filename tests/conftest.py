@@ -52,6 +52,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sprout.db'}"
     if not TEST_DATABASE_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run every test on PostgreSQL too: TEST_DATABASE_URL is not set")
         pytest.skip("set TEST_DATABASE_URL to a PostgreSQL database to run this on PostgreSQL")
     _reset_postgres(TEST_DATABASE_URL)
     return TEST_DATABASE_URL

@@ -305,6 +305,9 @@ def program_modal(program: Program | None, default_timezone: str) -> dict[str, A
     )
     cadences = options((label, cadence.value) for cadence, label in CADENCE_LABELS.items())
     weekdays = options((day, str(i)) for i, day in enumerate(WEEKDAYS))
+    audiences = options(
+        [("Everyone in the workspace", "everyone"), ("Members of one channel", "channel")]
+    )
     blocks = [
         InputBlock(
             block_id="name",
@@ -375,10 +378,21 @@ def program_modal(program: Program | None, default_timezone: str) -> dict[str, A
             ),
         ),
         InputBlock(
+            block_id="audience",
+            label="Who can join",
+            element=RadioButtonsElement(
+                action_id="audience",
+                options=audiences,
+                initial_option=_pick(
+                    audiences, "channel" if program and program.channel_id else "everyone"
+                ),
+            ),
+        ),
+        InputBlock(
             block_id="channel_id",
-            label="Only for members of",
+            label="The channel",
             optional=True,
-            hint="Leave empty to open the program to everyone in the workspace.",
+            hint="Invite @Sprout to a private channel first, so it can see who is in it.",
             element=ConversationSelectElement(
                 action_id="channel_id",
                 filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
@@ -415,8 +429,5 @@ def _pick(choices: list[Any], value: str | None) -> Any:
 
 def program_saved_text(program: Program, created: bool) -> str:
     verb = "Created" if created else "Updated"
-    join = f"`/mentor join {program.name}`"
-    return (
-        f"{verb} *{escape(program.name)}*: rounds run {schedule_text(program)}. "
-        f"People join with {join}."
-    )
+    name = escape(program.name)
+    return f"{verb} *{name}* ({schedule_text(program)}). People join with `/mentor join {name}`."

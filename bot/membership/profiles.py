@@ -61,9 +61,10 @@ def check_role_fits(profile: ProfileInput, program: Program) -> None:
 
 
 class MembershipService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, people: PeopleDirectory) -> None:
         self._db = db
         self._clock = clock
+        self._people = people
 
     def profile(self, team_id: str, user_id: str) -> Profile:
         with self._db.session() as session:
@@ -83,9 +84,27 @@ class MembershipService:
             )
         return Profile(person, memberships, self._clock.now())
 
-    def membership(self, team_id: str, user_id: str, program_id: int) -> Membership | None:
+    def active_membership(self, team_id: str, user_id: str, program_id: int) -> Membership | None:
+        """The membership a profile form starts from; someone who left starts afresh."""
         with self._db.session() as session:
-            return self._find(session, team_id, user_id, program_id)
+            membership = self._find(session, team_id, user_id, program_id)
+        if membership is None or membership.status is MembershipStatus.LEFT:
+            return None
+        return membership
+
+    def check_can_join(self, team_id: str, user_id: str, program: Program) -> None:
+        """Refuse before the form opens, so nobody fills in a profile they can't save."""
+        admit(self._people, team_id, user_id, program)
+
+    def submit_profile(
+        self, team_id: str, user_id: str, program: Program, values: dict[str, object]
+    ) -> tuple[Membership, bool]:
+        """Validate a submitted profile form and join (or update); everyone in coffee is a peer."""
+        if program.kind is ProgramKind.COFFEE:
+            values = {**values, "role": Role.PEER.value}
+        data = ProfileInput.model_validate(values)
+        person = admit(self._people, team_id, user_id, program)
+        return self.join(team_id, person, program, data)
 
     def join(
         self, team_id: str, slack_person: SlackPerson, program: Program, data: ProfileInput

@@ -8,11 +8,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.access import Access
+from bot.blocks import clip
 from bot.clock import Clock
 from bot.db import Database
-from bot.errors import ProgramNotFound
+from bot.errors import NotAllowed, ProgramNotFound
+from bot.slack.people import PeopleDirectory
 from models import Membership, MembershipStatus, Person, Program, ProgramOwner
-from models.forms import FormErrors, ProgramInput
+from models.forms import FormErrors, ProgramInput, name_key
 
 
 @dataclass(frozen=True)
@@ -20,10 +23,6 @@ class ProgramCounts:
     active: int = 0
     paused: int = 0
     left: int = 0
-
-    @property
-    def participants(self) -> int:
-        return self.active + self.paused
 
 
 @dataclass(frozen=True)
@@ -41,9 +40,11 @@ def paused_now(now: datetime) -> sa.ColumnElement[bool]:
 
 
 class ProgramService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, access: Access, people: PeopleDirectory) -> None:
         self._db = db
         self._clock = clock
+        self._access = access
+        self._people = people
 
     def summaries(self, team_id: str) -> list[ProgramSummary]:
         """Every program of the workspace with its head counts, in one grouped query."""
@@ -82,6 +83,14 @@ class ProgramService:
         with self._db.session() as session:
             return self._all(session, team_id)
 
+    def check_can_edit(self, team_id: str, actor_id: str, program: Program | None) -> None:
+        """Refuse before a form opens: creating needs an admin, editing an admin or owner."""
+        if program is None:
+            if not self._access.is_admin(team_id, actor_id):
+                raise NotAllowed("Creating programs is for Sprout admins.")
+        elif not self._access.can_run(team_id, actor_id, program):
+            raise NotAllowed(f"Only admins and owners of “{program.name}” can edit it.")
+
     def get(self, team_id: str, program_id: int) -> Program:
         with self._db.session() as session:
             program = session.get(Program, program_id)
@@ -89,26 +98,42 @@ class ProgramService:
                 raise ProgramNotFound("That program no longer exists.")
             return program
 
-    def resolve(self, team_id: str, name: str | None) -> Program:
-        """The program a command means: by name, or the only one when there is just one."""
-        programs = self.programs(team_id)
+    def resolve(
+        self, team_id: str, name: str | None, *, among: list[Program] | None = None
+    ) -> Program:
+        """The program a command means: by name, or the only one when there is just one.
+
+        ``among`` narrows the choice to some programs, such as the ones a person is in.
+        """
+        programs = self.programs(team_id) if among is None else among
+        shown = clip(name or "", 60)
         if not programs:
             raise ProgramNotFound(
                 "There are no programs yet. An admin can create one with `/mentor program new`."
+                if among is None
+                else "You're not in any program. `/mentor join` to take part."
             )
         if name:
-            key = " ".join(name.split()).casefold()
+            key = name_key(name)
             for program in programs:
                 if program.name_key == key:
                     return program
+            if among is None:
+                raise ProgramNotFound(
+                    f"I don't know a program called “{shown}”. Programs: {_names(programs)}."
+                )
             raise ProgramNotFound(
-                f"I don't know a program called “{name}”. Programs: {_names(programs)}."
+                f"You're not in a program called “{shown}”. Yours: {_names(programs)}."
             )
         if len(programs) == 1:
             return programs[0]
         raise ProgramNotFound(f"Which program? Add its name: {_names(programs)}.")
 
-    def create(self, team_id: str, data: ProgramInput) -> Program:
+    def create(self, team_id: str, actor_id: str, data: ProgramInput) -> Program:
+        """A new program; only Sprout admins may create one."""
+        if not self._access.is_admin(team_id, actor_id):
+            raise NotAllowed("Creating programs is for Sprout admins.")
+        self._check_channel(data)
         now = self._clock.now()
         with self._db.session() as session:
             self._ensure_name_free(session, team_id, data, program_id=None)
@@ -118,11 +143,15 @@ class ProgramService:
             session.flush()
             return program
 
-    def update(self, team_id: str, program_id: int, data: ProgramInput) -> Program:
+    def update(self, team_id: str, actor_id: str, program_id: int, data: ProgramInput) -> Program:
+        """Change a program's settings; admins and the program's owners may."""
         with self._db.session() as session:
             program = session.get(Program, program_id)
             if program is None or program.team_id != team_id:
                 raise ProgramNotFound("That program no longer exists.")
+            if not self._access.can_run(team_id, actor_id, program):
+                raise NotAllowed(f"Only admins and owners of “{program.name}” can edit it.")
+            self._check_channel(data)
             self._ensure_name_free(session, team_id, data, program_id=program_id)
             if program.kind is not data.kind and program.memberships:
                 raise FormErrors(
@@ -131,6 +160,12 @@ class ProgramService:
             self._apply(program, team_id, data)
             program.updated_at = self._clock.now()
             return program
+
+    def _check_channel(self, data: ProgramInput) -> None:
+        if data.channel_id and not self._people.can_see_channel(data.channel_id):
+            raise FormErrors(
+                {"channel_id": "Sprout can't see who is in that channel: invite @Sprout to it."}
+            )
 
     @staticmethod
     def _apply(program: Program, team_id: str, data: ProgramInput) -> None:

@@ -19,6 +19,8 @@ from bot.clock import Clock
 log = logging.getLogger(__name__)
 
 CACHE_FOR = timedelta(minutes=5)
+#: Past this many cached people, expired entries are dropped before adding another.
+MAX_CACHED = 10_000
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,6 @@ class SlackPerson:
             deleted=bool(user.get("deleted")),
         )
 
-    @property
-    def can_take_part(self) -> bool:
-        return not (self.is_bot or self.deleted)
-
 
 class PeopleDirectory:
     """users.info with a short cache; ``None`` for a user Slack does not know."""
@@ -64,6 +62,7 @@ class PeopleDirectory:
         self._client = client
         self._clock = clock
         self._cache: dict[tuple[str, str], tuple[datetime, SlackPerson | None]] = {}
+        self._channels: dict[str, tuple[datetime, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def lookup(self, team_id: str, user_id: str) -> SlackPerson | None:
@@ -82,21 +81,49 @@ class PeopleDirectory:
                 raise
             person = None
         with self._lock:
+            if len(self._cache) >= MAX_CACHED:
+                self._cache = {k: v for k, v in self._cache.items() if now - v[0] < CACHE_FOR}
             self._cache[key] = (now, person)
         return person
 
     def in_channel(self, channel_id: str, user_id: str) -> bool:
-        """Whether the person is a member of the channel (conversations.members, paginated)."""
+        """Whether the person is a member of the channel.
+
+        A join checks this twice within seconds (before the form opens and when it is
+        submitted), so a channel's member list is cached like a user's profile.
+        """
+        return user_id in self.channel_members(channel_id)
+
+    def channel_members(self, channel_id: str) -> frozenset[str]:
+        """Every member of the channel (conversations.members, paginated), cached briefly."""
+        now = self._clock.now()
+        with self._lock:
+            cached = self._channels.get(channel_id)
+        if cached and now - cached[0] < CACHE_FOR:
+            return cached[1]
+        members: set[str] = set()
         cursor: str | None = None
         while True:
             response = self._client.conversations_members(
                 channel=channel_id, cursor=cursor, limit=1000
             )
-            if user_id in response.get("members", []):
-                return True
+            members.update(response.get("members", []))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
+                break
+        with self._lock:
+            self._channels[channel_id] = (now, frozenset(members))
+        return frozenset(members)
+
+    def can_see_channel(self, channel_id: str) -> bool:
+        """Whether Sprout may read the channel's members (a private one needs an invite)."""
+        try:
+            self._client.conversations_members(channel=channel_id, limit=1)
+        except SlackApiError as error:
+            if error.response.get("error") in {"channel_not_found", "not_in_channel"}:
                 return False
+            raise
+        return True
 
     def forget(self, team_id: str, user_id: str) -> None:
         with self._lock:

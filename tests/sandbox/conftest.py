@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.web import BackgroundServer
 from sandbox import SlackSandbox
+from sandbox.serving import BackgroundServer
 
 
 class FakeClock:

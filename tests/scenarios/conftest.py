@@ -17,9 +17,10 @@ import pytest
 from app import Sprout, build
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.web import EVENTS_PATH, BackgroundServer
+from handlers.http import EVENTS_PATH
 from sandbox import Message, SlackDriver, SlackSandbox, seeded_workspace
 from sandbox.driver import DriverResponse
+from sandbox.serving import BackgroundServer
 
 SIGNING_SECRET = "sandbox-signing-secret"
 T = TypeVar("T")

@@ -38,9 +38,14 @@ def test_an_unknown_subcommand_explains_and_shows_help(bot: RunningBot) -> None:
 
 
 def test_an_oversized_command_is_answered_not_crashed(bot: RunningBot) -> None:
+    from tests.scenarios.test_programs import create_program
+
+    create_program(bot, "Mentoring")
     ben = bot.person(BEN)
     ben.mentor("join " + "x" * 4000)
-    assert "no programs yet" in ben.reply().text
+    reply = ben.reply()
+    assert "don't know a program called “" + "x" * 59 + "…”" in reply.text
+    assert len(reply.text) < 300
 
 
 def test_subcommands_are_case_insensitive(bot: RunningBot) -> None:
@@ -112,11 +117,34 @@ def test_a_direct_message_gets_a_pointer_to_the_command(bot: RunningBot) -> None
 
 
 @pytest.mark.parametrize("payload", [b"payload=not-json", b"payload=" + b"%7B" * 3])
-def test_garbage_interactivity_payloads_are_rejected_without_a_traceback(
-    bot: RunningBot, payload: bytes
+def test_garbage_interactivity_payloads_get_400_without_a_traceback(
+    bot: RunningBot, payload: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     response = bot.driver.post_raw(payload, content_type="application/x-www-form-urlencoded")
-    assert response.status in {400, 401, 404}
+    assert response.status == 400
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("text", ["profile please", "help me", "forget-me now", "programs all"])
+def test_arguments_a_subcommand_does_not_take_are_explained_with_help(
+    bot: RunningBot, text: str
+) -> None:
+    ben = bot.person(BEN)
+    ben.mentor(text)
+    reply = ben.reply()
+    assert "takes nothing after it" in reply.text
+    assert "/mentor join [program]" in texts(reply.blocks)
+
+
+def test_an_unknown_program_name_is_explained_with_help(bot: RunningBot) -> None:
+    from tests.scenarios.test_programs import create_program
+
+    create_program(bot, "Mentoring")
+    ben = bot.person(BEN)
+    ben.mentor("join underwater basket weaving")
+    reply = ben.reply()
+    assert "don't know a program called “underwater basket weaving”" in reply.text
+    assert "/mentor profile" in texts(reply.blocks)
 
 
 def test_a_submission_for_a_deleted_program_is_an_inline_error(bot: RunningBot) -> None:

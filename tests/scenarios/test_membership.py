@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import Membership, Person
+from models import Membership, Person, ProgramOwner
 from sandbox.workspace import DEACTIVATED_USER_ID, OTHER_BOT_USER_ID, SEED_ADMIN_ID
 from tests.scenarios.conftest import Participant, RunningBot, texts
 from tests.scenarios.test_programs import create_program
@@ -172,7 +172,7 @@ def test_bots_and_deactivated_people_cannot_join(
 
 
 def test_a_channel_program_is_only_for_that_channels_members(bot: RunningBot) -> None:
-    create_program(bot, "Circle", channel_id="C0MENTORS")
+    create_program(bot, "Circle", audience="channel", channel_id="C0MENTORS")
     outsider = bot.person("U02BEN")
     outsider.mentor("join")
     assert "is for members of <#C0MENTORS>" in outsider.reply().text
@@ -216,3 +216,54 @@ def test_admins_see_every_program_with_counts_on_home(mentoring: RunningBot) -> 
     assert "1 active · 0 paused · 0 left" in home
     devika_home = texts(mentoring.person(DEVIKA).open_home()["blocks"])
     assert "Programs you run" not in devika_home
+
+
+def test_home_buttons_edit_the_profile_leave_and_resume(mentoring: RunningBot) -> None:
+    devika = mentoring.person(DEVIKA)
+    join(devika, role="mentee", wants="negotiation")
+    home = devika.open_home()
+    devika.click("home.edit_profile", home)
+    wants = next(b for b in devika.modal()["blocks"] if b.get("block_id") == "wants")
+    assert wants["element"]["initial_value"] == "negotiation"
+    devika.submit(wants="negotiation, storytelling")
+    assert "Saved your profile" in devika.reply().text
+    home = devika.home_after()
+
+    devika.click("home.pause", home)
+    home = devika.home_after()
+    devika.click("home.resume", home)
+    home = devika.home_after()
+    assert "You are *active*" in texts(home["blocks"])
+
+    devika.click("home.leave", home)
+    home = devika.home_after()
+    assert "Programs you can join" in texts(home["blocks"])
+    assert mentoring.sprout.services.memberships.profile(TEAM, DEVIKA).memberships == []
+
+
+def test_admins_create_and_edit_programs_from_home(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    home = ada.open_home()
+    ada.click("home.program_new", home)
+    ada.submit(name="Design circle", kind="coffee")
+    assert "Created *Design circle*" in ada.reply().text
+    home = ada.home_after()
+    program = bot.sprout.services.programs.resolve(TEAM, "Design circle")
+    ada.click("home.program_edit", home, value=str(program.id))
+    ada.submit(description="Show and tell")
+    assert "Updated *Design circle*" in ada.reply().text
+    assert bot.sprout.services.programs.get(TEAM, program.id).description == "Show and tell"
+
+
+def test_forget_me_removes_program_ownerships_and_republishes_home(bot: RunningBot) -> None:
+    create_program(bot, "Mentoring", owners=[DEVIKA])
+    devika = bot.person(DEVIKA)
+    join(devika, role="mentee")
+    devika.mentor("forget-me")
+    question = devika.reply()
+    devika.click("membership.forget.confirm", question)
+    devika.replaced(question)
+    home = devika.home_after()
+    assert "Programs you run" not in texts(home["blocks"])
+    with bot.sprout.services.db.session() as session:
+        assert session.query(ProgramOwner).filter_by(user_id=DEVIKA).count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.blocks import escape
 from sandbox.workspace import SEED_ADMIN_ID
 from tests.scenarios.conftest import RunningBot, texts
 
@@ -13,7 +14,7 @@ def create_program(bot: RunningBot, name: str, kind: str = "mentoring", **values
     ada.mentor("program new")
     response = ada.submit(name=name, kind=kind, **values)
     assert response.status == 200 and not response.body.strip(), response.text
-    assert f"Created *{name}*" in ada.reply().text
+    assert f"Created *{escape(name)}*" in ada.reply().text
     ada.home_after()
 
 
@@ -83,9 +84,57 @@ def test_someone_who_neither_owns_nor_administers_cannot_edit(bot: RunningBot) -
     assert "Only admins and owners" in ben.reply().text
 
 
-def test_program_edit_without_a_name_explains_and_shows_help(bot: RunningBot) -> None:
+def test_program_edit_needs_no_name_when_there_is_one_program(bot: RunningBot) -> None:
+    create_program(bot, "Mentoring")
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program edit")
+    assert ada.modal()["title"]["text"] == "Edit program"
+
+
+def test_program_edit_without_a_name_among_several_explains_and_shows_help(
+    bot: RunningBot,
+) -> None:
+    create_program(bot, "Mentoring")
+    create_program(bot, "Coffee", kind="coffee")
     ada = bot.person(SEED_ADMIN_ID)
     ada.mentor("program edit")
     reply = ada.reply()
     assert "Which program?" in reply.text
     assert "/mentor join" in texts(reply.blocks)
+
+
+def test_a_name_with_an_ampersand_can_be_used_in_commands(bot: RunningBot) -> None:
+    create_program(bot, "Chess & tea", kind="coffee")
+    create_program(bot, "Mentoring")
+    ben = bot.person(BEN)
+    ben.mentor("join chess & tea")  # Slack delivers it as "chess &amp; tea"
+    assert ben.modal()["title"]["text"] == "Join Chess & tea"
+
+
+def test_a_private_channel_sprout_cannot_see_is_an_inline_error(bot: RunningBot) -> None:
+    bot.sandbox.workspace.add_channel("C0SECRET", "leads", ["U02BEN"], is_private=True)
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    response = ada.submit(name="Leads", kind="mentoring", audience="channel", channel_id="C0SECRET")
+    assert response.json is not None
+    assert response.json["errors"] == {
+        "channel_id": "Sprout can't see who is in that channel: invite @Sprout to it."
+    }
+
+
+def test_choosing_a_channel_audience_needs_a_channel(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    response = ada.submit(name="Leads", kind="mentoring", audience="channel")
+    assert response.json is not None
+    assert response.json["errors"] == {"channel_id": "Pick the channel whose members may join."}
+
+
+def test_a_program_can_be_opened_to_everyone_again(bot: RunningBot) -> None:
+    create_program(bot, "Circle", audience="channel", channel_id="C0MENTORS")
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program edit")
+    ada.submit(audience="everyone")
+    assert "Updated *Circle*" in ada.reply().text
+    [program] = bot.sprout.services.programs.programs("T0SPROUT")
+    assert program.channel_id is None

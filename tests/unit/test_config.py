@@ -1,6 +1,7 @@
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,55 @@ def test_migrate_only_upgrades_the_schema(tmp_path: Path) -> None:
     result = run_app("migrate", env={"DATABASE_URL": "sqlite:///m.db"}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m.db").exists()
+
+
+def test_platform_postgres_urls_get_a_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/sprout")
+    assert load_settings().database_url == "postgresql+psycopg://u:p@db.example:5432/sprout"
+
+
+def test_an_in_memory_sqlite_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    with pytest.raises(ConfigError, match="DATABASE_URL: an in-memory SQLite"):
+        load_settings()
+
+
+def test_an_empty_token_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    assert load_settings().missing_for_slack()[0] == "SLACK_BOT_TOKEN"
+
+
+def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    assert load_settings().missing_for_slack() == []
+
+
+def test_a_database_that_cannot_be_opened_stops_the_app_with_exit_code_2(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "sqlite:////proc/no-such-folder/x.db"}
+    result = run_app("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("DATABASE_URL: the database could not be opened")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_web_api_that_is_not_slack_is_named(tmp_path: Path) -> None:
+    from sandbox.serving import BackgroundServer
+
+    def not_slack(environ: dict[str, object], start_response: Any) -> list[bytes]:
+        start_response("404 Not Found", [("Content-Type", "text/html")])
+        return [b"<html>nope</html>"]
+
+    server = BackgroundServer(not_slack)
+    try:
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": server.base_url + "/api/",
+        }
+        result = run_app(env=env, cwd=tmp_path)
+    finally:
+        server.stop()
+    assert result.returncode == 2
+    assert "SLACK_API_URL" in result.stderr and "Traceback" not in result.stderr

@@ -1,18 +1,22 @@
 """Membership and program services against a real database (SQLite and PostgreSQL)."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from slack_sdk import WebClient
 
+from bot.access import Access
 from bot.clock import FrozenClock
 from bot.db import Database
-from bot.errors import NotAMember, ProgramNotFound
+from bot.errors import NotAllowed, NotAMember, ProgramNotFound
 from bot.events import EventLedger
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
-from bot.slack.people import SlackPerson
+from bot.slack.people import PeopleDirectory, SlackPerson
 from models import Membership, MembershipStatus, Person, ProgramOwner
 from models.forms import FormErrors, ProfileInput, ProgramInput
+from sandbox import SlackSandbox, seeded_workspace
 
 TEAM = "T1"
 
@@ -21,14 +25,25 @@ def person(user_id: str, tz: str = "Europe/Berlin") -> SlackPerson:
     return SlackPerson(user_id, user_id.title(), tz, False, False, False)
 
 
-@pytest.fixture
-def programs(db: Database, clock: FrozenClock) -> ProgramService:
-    return ProgramService(db, clock)
+ADMIN = "U0ADMIN"
 
 
 @pytest.fixture
-def members(db: Database, clock: FrozenClock) -> MembershipService:
-    return MembershipService(db, clock)
+def people(clock: FrozenClock) -> Iterator[PeopleDirectory]:
+    """users.info answered by the sandbox; ADMIN is an admin through SPROUT_ADMINS."""
+    with SlackSandbox(seeded_workspace()) as sandbox:
+        client = WebClient(token=sandbox.workspace.bot_token, base_url=sandbox.api_url)
+        yield PeopleDirectory(client, clock)
+
+
+@pytest.fixture
+def programs(db: Database, clock: FrozenClock, people: PeopleDirectory) -> ProgramService:
+    return ProgramService(db, clock, Access(people, {ADMIN}), people)
+
+
+@pytest.fixture
+def members(db: Database, clock: FrozenClock, people: PeopleDirectory) -> MembershipService:
+    return MembershipService(db, clock, people)
 
 
 def mentoring(name: str = "Mentoring", **extra: object) -> ProgramInput:
@@ -36,19 +51,19 @@ def mentoring(name: str = "Mentoring", **extra: object) -> ProgramInput:
 
 
 def test_program_names_are_unique_per_workspace_ignoring_case(programs: ProgramService) -> None:
-    programs.create(TEAM, mentoring("Design"))
+    programs.create(TEAM, ADMIN, mentoring("Design"))
     with pytest.raises(FormErrors) as caught:
-        programs.create(TEAM, mentoring("design"))
+        programs.create(TEAM, ADMIN, mentoring("design"))
     assert caught.value.errors == {"name": "A program with this name exists already."}
-    programs.create("T2", mentoring("design"))  # another workspace may use it
+    programs.create("T2", ADMIN, mentoring("design"))  # another workspace may use it
 
 
 def test_resolve_needs_no_name_when_there_is_one_program(programs: ProgramService) -> None:
     with pytest.raises(ProgramNotFound, match="no programs yet"):
         programs.resolve(TEAM, None)
-    only = programs.create(TEAM, mentoring())
+    only = programs.create(TEAM, ADMIN, mentoring())
     assert programs.resolve(TEAM, None).id == only.id
-    programs.create(TEAM, mentoring("Coffee", kind="coffee"))
+    programs.create(TEAM, ADMIN, mentoring("Coffee", kind="coffee"))
     with pytest.raises(ProgramNotFound, match="Which program"):
         programs.resolve(TEAM, None)
     assert programs.resolve(TEAM, "  coffee ").name == "Coffee"
@@ -57,25 +72,25 @@ def test_resolve_needs_no_name_when_there_is_one_program(programs: ProgramServic
 
 
 def test_owners_are_replaced_on_edit(programs: ProgramService) -> None:
-    program = programs.create(TEAM, mentoring(owners=["U1", "U2"]))
-    updated = programs.update(TEAM, program.id, mentoring(owners=["U2", "U3"]))
+    program = programs.create(TEAM, ADMIN, mentoring(owners=["U1", "U2"]))
+    updated = programs.update(TEAM, ADMIN, program.id, mentoring(owners=["U2", "U3"]))
     assert sorted(updated.owner_ids) == ["U2", "U3"]
 
 
 def test_kind_cannot_change_once_people_joined(
     programs: ProgramService, members: MembershipService
 ) -> None:
-    program = programs.create(TEAM, mentoring())
+    program = programs.create(TEAM, ADMIN, mentoring())
     members.join(TEAM, person("U1"), program, ProfileInput(role="mentee"))
     with pytest.raises(FormErrors) as caught:
-        programs.update(TEAM, program.id, mentoring(kind="coffee"))
+        programs.update(TEAM, ADMIN, program.id, mentoring(kind="coffee"))
     assert "kind" in caught.value.errors
 
 
 def test_counts_split_active_paused_and_left(
     programs: ProgramService, members: MembershipService, clock: FrozenClock
 ) -> None:
-    program = programs.create(TEAM, mentoring())
+    program = programs.create(TEAM, ADMIN, mentoring())
     for user in ("U1", "U2", "U3", "U4"):
         members.join(TEAM, person(user), program, ProfileInput(role="mentee"))
     members.pause(TEAM, "U2", None)
@@ -91,7 +106,7 @@ def test_counts_split_active_paused_and_left(
 def test_joining_again_after_leaving_reactivates_the_membership(
     programs: ProgramService, members: MembershipService
 ) -> None:
-    program = programs.create(TEAM, mentoring())
+    program = programs.create(TEAM, ADMIN, mentoring())
     members.join(TEAM, person("U1"), program, ProfileInput(role="mentee", wants="sql"))
     members.leave(TEAM, "U1", program.id)
     assert members.profile(TEAM, "U1").memberships == []
@@ -104,14 +119,14 @@ def test_joining_again_after_leaving_reactivates_the_membership(
 def test_a_peer_cannot_join_a_mentoring_program(
     programs: ProgramService, members: MembershipService
 ) -> None:
-    program = programs.create(TEAM, mentoring())
+    program = programs.create(TEAM, ADMIN, mentoring())
     with pytest.raises(FormErrors) as caught:
         members.join(TEAM, person("U1"), program, ProfileInput(role="peer"))
     assert "role" in caught.value.errors
 
 
 def test_leaving_twice_is_refused(programs: ProgramService, members: MembershipService) -> None:
-    program = programs.create(TEAM, mentoring())
+    program = programs.create(TEAM, ADMIN, mentoring())
     members.join(TEAM, person("U1"), program, ProfileInput(role="mentee"))
     members.leave(TEAM, "U1", program.id)
     with pytest.raises(NotAMember):
@@ -126,8 +141,8 @@ def test_pausing_needs_a_membership(members: MembershipService) -> None:
 def test_forget_deletes_every_row_that_names_the_person(
     db: Database, programs: ProgramService, members: MembershipService
 ) -> None:
-    program = programs.create(TEAM, mentoring(owners=["U1", "U2"]))
-    other = programs.create(TEAM, mentoring("Coffee", kind="coffee"))
+    program = programs.create(TEAM, ADMIN, mentoring(owners=["U1", "U2"]))
+    other = programs.create(TEAM, ADMIN, mentoring("Coffee", kind="coffee"))
     members.join(TEAM, person("U1"), program, ProfileInput(role="mentor", offers="go"))
     members.join(TEAM, person("U1"), other, ProfileInput(role="peer"))
     members.join(TEAM, person("U2"), program, ProfileInput(role="mentee"))
@@ -151,3 +166,12 @@ def test_an_event_is_handled_once_and_old_ids_are_pruned(db: Database, clock: Fr
     clock.advance(timedelta(days=2))
     assert ledger.prune() == 2
     assert ledger.first_delivery(TEAM, "Ev1")
+
+
+def test_only_admins_create_and_only_admins_or_owners_edit(programs: ProgramService) -> None:
+    with pytest.raises(NotAllowed):
+        programs.create(TEAM, "U0NOBODY", mentoring())
+    program = programs.create(TEAM, ADMIN, mentoring(owners=["U0OWNER"]))
+    programs.update(TEAM, "U0OWNER", program.id, mentoring(description="Owned", owners=["U0OWNER"]))
+    with pytest.raises(NotAllowed):
+        programs.update(TEAM, "U0NOBODY", program.id, mentoring())

@@ -1,40 +1,11 @@
-"""The WSGI application Sprout serves: Slack's endpoint plus a health check."""
+"""Serving a WSGI app on a background thread: for the tests, the benchmarks and the sandbox."""
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-
-log = logging.getLogger(__name__)
-
-EVENTS_PATH = "/slack/events"
-
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-def wsgi_app(bolt_app: App) -> WSGIApp:
-    """Route /slack/events to Bolt and answer /healthz for load balancers and Procfile hosts."""
-    slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
-
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
-        try:
-            return slack(environ, start_response)
-        except ValueError:
-            # A body Bolt cannot parse (say, a payload that is not JSON) is the sender's fault.
-            log.info("rejected an unreadable request body")
-            start_response("400 Bad Request", [("Content-Type", "text/plain")])
-            return [b"unreadable request"]
-
-    return application
+from handlers.http import MAX_REQUEST_BYTES, WSGIApp
 
 
 class BackgroundServer:
@@ -50,7 +21,12 @@ class BackgroundServer:
 
         self._socket_map: dict[int, Any] = {}
         self._server = create_server(
-            app, map=self._socket_map, host=host, port=port, threads=threads
+            app,
+            map=self._socket_map,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_REQUEST_BYTES,
         )
         self._stop = threading.Event()
         self._loop = wasyncore.loop

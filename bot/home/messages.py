@@ -1,17 +1,15 @@
-"""The App Home tab: a person's programs and controls, and for admins every program."""
+"""Block Kit for the App Home tab: a person's programs and controls, and the programs they run."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.access import Access
 from bot.blocks import actions, button, confirm, context, divider, escape, header, section
 from bot.membership.messages import ROLE_LABELS, program_line, schedule_text, status_text
-from bot.membership.profiles import MembershipService, Profile
-from bot.membership.programs import ProgramService, ProgramSummary
+from bot.membership.profiles import Profile
+from bot.membership.programs import ProgramSummary
 from models import Program
 
 JOIN = "home.join"
@@ -46,7 +44,7 @@ def home_view(
             blocks.append(
                 section(
                     f"*{escape(program.name)}* · {ROLE_LABELS[membership.role]}\n"
-                    f"Rounds {schedule_text(program)}"
+                    f"Schedule: {schedule_text(program)}"
                 )
             )
             blocks.append(
@@ -101,32 +99,3 @@ def home_view(
             blocks.append(actions(button("New program", PROGRAM_NEW, "new", style="primary")))
     blocks.append(context("`/mentor help` lists everything Sprout can do."))
     return View(type="home", blocks=blocks).to_dict()
-
-
-class HomeService:
-    def __init__(
-        self,
-        client: WebClient,
-        programs: ProgramService,
-        memberships: MembershipService,
-        access: Access,
-    ) -> None:
-        self._client = client
-        self._programs = programs
-        self._memberships = memberships
-        self._access = access
-
-    def view_for(self, team_id: str, user_id: str) -> dict[str, Any]:
-        profile = self._memberships.profile(team_id, user_id)
-        summaries = self._programs.summaries(team_id)
-        programs = [s.program for s in summaries]
-        is_admin = self._access.is_admin(team_id, user_id)
-        if is_admin:
-            admin: list[ProgramSummary] | None = summaries
-        else:
-            owned = [s for s in summaries if user_id in s.program.owner_ids]
-            admin = owned or None
-        return home_view(profile, programs, admin, can_create=is_admin)
-
-    def publish(self, team_id: str, user_id: str) -> None:
-        self._client.views_publish(user_id=user_id, view=self.view_for(team_id, user_id))

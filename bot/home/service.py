@@ -1,0 +1,41 @@
+"""Publishing the App Home tab: what each person sees, gathered from the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.access import Access
+from bot.home.messages import home_view
+from bot.membership.profiles import MembershipService
+from bot.membership.programs import ProgramService, ProgramSummary
+
+
+class HomeService:
+    def __init__(
+        self,
+        client: WebClient,
+        programs: ProgramService,
+        memberships: MembershipService,
+        access: Access,
+    ) -> None:
+        self._client = client
+        self._programs = programs
+        self._memberships = memberships
+        self._access = access
+
+    def view_for(self, team_id: str, user_id: str) -> dict[str, Any]:
+        profile = self._memberships.profile(team_id, user_id)
+        summaries = self._programs.summaries(team_id)
+        programs = [s.program for s in summaries]
+        is_admin = self._access.is_admin(team_id, user_id)
+        if is_admin:
+            admin: list[ProgramSummary] | None = summaries
+        else:
+            owned = [s for s in summaries if user_id in s.program.owner_ids]
+            admin = owned or None
+        return home_view(profile, programs, admin, can_create=is_admin)
+
+    def publish(self, team_id: str, user_id: str) -> None:
+        self._client.views_publish(user_id=user_id, view=self.view_for(team_id, user_id))
