@@ -7,9 +7,17 @@ from alembic import context
 
 import models
 from bot.db import schema_connection
+from models.base import UTCDateTime
 
 config = context.config
 target_metadata = models.Base.metadata
+
+
+def render_item(kind: str, obj: object, autogen_context: object) -> str | bool:
+    """Write UTCDateTime as the plain DateTime it stores, so revisions need no model imports."""
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -34,6 +42,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things; batch mode rebuilds tables the portable way.
             render_as_batch=True,
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

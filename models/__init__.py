@@ -6,6 +6,7 @@ against the migrations.
 
 from models.base import Base
 from models.events import ProcessedEvent
+from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Person
 from models.programs import (
     Cadence,
@@ -16,19 +17,41 @@ from models.programs import (
     ProgramOwner,
     Role,
 )
+from models.prompts import Prompt
+from models.rounds import (
+    Answer,
+    DoNotPair,
+    Group,
+    GroupMember,
+    Mentorship,
+    Round,
+    RoundSkip,
+    Unmatched,
+)
 from models.scheduling import JOBS_TABLE, apscheduler_jobs
 
 __all__ = [
     "JOBS_TABLE",
+    "Answer",
     "Base",
     "Cadence",
+    "DoNotPair",
+    "Group",
+    "GroupMember",
     "Membership",
     "MembershipStatus",
+    "Mentorship",
+    "OutboxMessage",
+    "OutboxStatus",
     "Person",
     "ProcessedEvent",
     "Program",
     "ProgramKind",
     "ProgramOwner",
+    "Prompt",
     "Role",
+    "Round",
+    "RoundSkip",
+    "Unmatched",
     "apscheduler_jobs",
 ]

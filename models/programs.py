@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -70,6 +71,8 @@ class Program(Base):
     local_time: Mapped[time] = mapped_column(sa.Time)
     timezone: Mapped[str] = mapped_column(sa.String(64))
     channel_id: Mapped[str | None] = mapped_column(sa.String(32), default=None)
+    #: Matching and round settings (models.settings.ProgramSettings), defaults where absent.
+    settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,0 +1,48 @@
+"""Every message Sprout sends on its own initiative, recorded before it is sent.
+
+The unique ``key`` says what the message is ("intro:42", "followup:42", ...), so enqueuing it
+twice is a no-op; the status walks pending -> sending -> sent (or failed), so a crash between
+sending and recording is found and settled on restart instead of sending twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+from models.programs import _enum
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32))
+    key: Mapped[str] = mapped_column(sa.String(160), unique=True)
+    #: Who it goes to: a DM or group DM with these people, opened with conversations.open.
+    recipients: Mapped[list[str]] = mapped_column(sa.JSON)
+    text: Mapped[str] = mapped_column(sa.Text)
+    blocks: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    channel_id: Mapped[str | None] = mapped_column(sa.String(32), default=None)
+    ts: Mapped[str | None] = mapped_column(sa.String(32), default=None)
+    #: When a sender took it; a "sending" row whose sender died is checked against Slack.
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(sa.String(80), default=None)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
