@@ -6,7 +6,7 @@ against the migrations.
 
 from models.base import Base
 from models.events import ProcessedEvent
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import Conversation, OutboxMessage, OutboxStatus
 from models.people import Person
 from models.programs import (
     Cadence,
@@ -35,6 +35,7 @@ __all__ = [
     "Answer",
     "Base",
     "Cadence",
+    "Conversation",
     "DoNotPair",
     "Group",
     "GroupMember",

@@ -46,3 +46,18 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(sa.String(80), default=None)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Conversation(Base):
+    """The DM or group DM Slack opened for a set of people, so it is opened only once.
+
+    conversations.open is Tier 3 (about 50 a minute); remembering its answer keeps notices,
+    follow-ups and check-ins from spending that budget again.
+    """
+
+    __tablename__ = "conversations"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    #: The member ids, sorted and comma-joined.
+    members: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(sa.String(32))

@@ -1,8 +1,8 @@
-"""rounds groups mentorships outbox prompts
+"""rounds outbox prompts
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 00:51:16.137140
+Create Date: 2026-11-26 00:51:44.162094
 """
 
 from collections.abc import Sequence
@@ -17,6 +17,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "conversations",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("members", sa.String(length=300), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "members", name=op.f("pk_conversations")),
+    )
     op.create_table(
         "do_not_pair",
         sa.Column("team_id", sa.String(length=32), nullable=False),
@@ -234,3 +241,4 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     op.drop_table("do_not_pair")
+    op.drop_table("conversations")
