@@ -14,6 +14,8 @@ from bot.events import EventLedger
 from bot.home.service import HomeService
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
+from bot.pairing.rounds import RoundService
+from bot.slack.delivery import Deliverer
 from bot.slack.people import PeopleDirectory
 
 
@@ -29,6 +31,8 @@ class Services:
     memberships: MembershipService
     home: HomeService
     events: EventLedger
+    rounds: RoundService
+    deliverer: Deliverer
 
     @classmethod
     def build(cls, settings: Settings, db: Database, client: WebClient, clock: Clock) -> Services:
@@ -47,4 +51,6 @@ class Services:
             memberships=memberships,
             home=HomeService(client, programs, memberships, access),
             events=EventLedger(db, clock),
+            rounds=RoundService(db, clock, people, programs),
+            deliverer=Deliverer(db, client, clock),
         )

@@ -91,6 +91,9 @@ class ProgramService:
         elif not self._access.can_run(team_id, actor_id, program):
             raise NotAllowed(f"Only admins and owners of “{program.name}” can edit it.")
 
+    def can_run(self, team_id: str, actor_id: str, program: Program) -> bool:
+        return self._access.can_run(team_id, actor_id, program)
+
     def get(self, team_id: str, program_id: int) -> Program:
         with self._db.session() as session:
             program = session.get(Program, program_id)

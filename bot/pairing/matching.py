@@ -79,6 +79,14 @@ class Pair:
     reasons: tuple[str, ...]
 
 
+#: Why a mentee was left out; messages phrase each for the person and for the owners.
+UNAVAILABLE = "unavailable"
+NO_SKILL = "no_skill"
+NO_HOURS = "no_hours"
+EXCLUDED = "excluded"
+TAKEN = "taken"
+
+
 @dataclass(frozen=True)
 class Unmatched:
     user_id: str
@@ -241,16 +249,13 @@ def mentoring_scores(
         if has_any[i]:
             continue
         if not mentee.available:
-            reasons[i] = "is paused or has left the program"
+            reasons[i] = UNAVAILABLE
         elif not has_skill[i]:
-            reasons[i] = "no mentor offers what they want to learn yet"
+            reasons[i] = NO_SKILL
         elif not has_hours[i]:
-            reasons[i] = (
-                f"the mentors who offer what they want share less than "
-                f"{weights.min_shared_hours:g} working hours with them"
-            )
+            reasons[i] = NO_HOURS
         else:
-            reasons[i] = "the only mentors who fit are at capacity, paired before, or excluded"
+            reasons[i] = EXCLUDED
     return mentee_idx[positive], mentor_idx[positive], score[positive], reasons
 
 
@@ -282,7 +287,7 @@ def match_mentoring(
     unmatched = [
         Unmatched(
             mentees[i].user_id,
-            reasons.get(i, "every mentor who fits went to someone they fit better this round"),
+            reasons.get(i, TAKEN),
         )
         for i in available_mentees
         if i not in matched
