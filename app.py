@@ -24,6 +24,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import FIX_HINTS, ConfigError, Settings, load_settings
 from bot.db import Database, upgrade
 from bot.logs import bolt_logger, configure_logging
+from bot.prompts.library import sync_prompts
 from bot.scheduling.scheduler import SchedulerRunner
 from bot.services import Services
 from bot.slack.client import make_web_client
@@ -53,6 +54,8 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
     if missing:
         raise ConfigError(_missing_message(missing))
     db = open_database(settings, migrate=migrate)
+    with db.session() as session:
+        sync_prompts(session)
     client = make_web_client(settings)
     check_credentials(client, settings)
     services = Services.build(settings, db, client, clock or SystemClock())

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import events, home, membership, programs
+from handlers import events, home, membership, pairing, programs
 from handlers.guard import describe
 from handlers.router import Router
 
@@ -20,6 +20,7 @@ def register_all(app: App, services: Services) -> Router:
     events.register(app, services)
     membership.register(app, router, services)
     programs.register(app, router, services)
+    pairing.register(app, router, services)
     home.register(app, services)
     router.register(app)
 

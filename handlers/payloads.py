@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 
@@ -71,3 +72,11 @@ def who(body: dict[str, Any]) -> tuple[str, str]:
 def action_value(body: dict[str, Any]) -> str:
     action = (body.get("actions") or [{}])[0]
     return str(action.get("value") or "")
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def mentioned_users(text: str) -> list[str]:
+    """User ids of the @mentions in command text (Slack sends them as <@U123|name>)."""
+    return list(dict.fromkeys(_MENTION.findall(text)))

@@ -17,7 +17,7 @@ class ProgramSettings(BaseModel):
     # Coffee chats
     group_size: int = Field(default=2, ge=2, le=4)
     cooldown_rounds: int = Field(default=10, ge=0, le=52)
-    notice_before_round: bool = True
+    notice_before_round: bool = False
     # Every round
     followup_days: int = Field(default=2, ge=0, le=13)
     ghost_limit: int = Field(default=3, ge=2, le=10)

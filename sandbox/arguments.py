@@ -37,6 +37,15 @@ class Args:
             raise ApiError("invalid_arguments", [f"[ERROR] missing required field: {name}"])
         return value
 
+    def boolean(self, name: str, default: bool = False) -> bool:
+        """Slack's loose booleans: ``true``/``1`` (as slack_sdk sends them) or JSON true."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in ("1", "true")
+
     def integer(self, name: str, default: int) -> int:
         value = self.data.get(name)
         if value is None or value == "":

@@ -11,6 +11,7 @@ test cannot click a button the bot never showed.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 import urllib.error
@@ -83,10 +84,13 @@ class SlackDriver:
         signing_secret: str,
         *,
         timeout: float = 10.0,
+        should_escape: bool = True,
     ) -> None:
+        """``should_escape`` mirrors the slash command's manifest setting of that name."""
         self.sandbox = sandbox
         self.bot_url = bot_url
         self.timeout = timeout
+        self.should_escape = should_escape
         self._verifier = SignatureVerifier(signing_secret)
         # Never route loopback test traffic through a proxy from the environment.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -100,7 +104,15 @@ class SlackDriver:
         command: str = "/mentor",
         channel_id: str | None = None,
     ) -> DriverResponse:
-        """Type ``command text`` (in the app's DM unless ``channel_id`` is given)."""
+        """Type ``command text`` (in the app's DM unless ``channel_id`` is given).
+
+        Write mentions in ``text`` the way Slack encodes them: ``<@U02BEN>`` for someone
+        picked from the @-autocomplete, ``<#C0GENERAL>`` for a #channel (a ``|name`` part
+        is optional and kept if given). The bot receives what Slack sends: every other
+        ``&``, ``<`` and ``>`` escaped, and, with ``should_escape`` (the default, as in the
+        manifest), mentions as ``<@U02BEN|ben>`` and ``<#C0GENERAL|general>`` (a private
+        channel as ``<#C…|>``); without it, as the plain ``@ben`` / ``#general`` typed.
+        """
         ws = self.sandbox.workspace
         user = ws.user(user_id)
         channel = channel_id or self.sandbox.dm_channel_id(user_id)
@@ -113,8 +125,7 @@ class SlackDriver:
             "user_id": user_id,
             "user_name": user.name,
             "command": command,
-            # Slack escapes these three in command text, as everywhere it sends text.
-            "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+            "text": self._command_text(text),
             "api_app_id": ws.app_id,
             "is_enterprise_install": "false",
             "response_url": self.sandbox.new_response_url(user_id, channel),
@@ -385,11 +396,46 @@ class SlackDriver:
             raise LookupError(f"{user_id} is not looking at view {view_id} (top: {shown})")
         return top
 
+    def _command_text(self, text: str) -> str:
+        """Slash command text as Slack sends it (see ``command``)."""
+        parts: list[str] = []
+        position = 0
+        for match in _MENTION.finditer(text):
+            parts.append(_escape(text[position : match.start()]))
+            parts.append(self._mention(match))
+            position = match.end()
+        parts.append(_escape(text[position:]))
+        return "".join(parts)
+
+    def _mention(self, match: re.Match[str]) -> str:
+        ws = self.sandbox.workspace
+        user_id, user_label, channel_id, channel_label = match.groups()
+        if user_id is not None:
+            name = ws.user(user_id).name
+            if not self.should_escape:
+                return _escape(f"@{name}")
+            return f"<@{user_id}|{_escape(name if user_label is None else user_label)}>"
+        channel = ws.channel(channel_id)
+        if not self.should_escape:
+            return _escape(f"#{channel.name}")
+        if channel_label is None:
+            channel_label = "" if channel.is_private else channel.name
+        return f"<#{channel_id}|{_escape(channel_label)}>"
+
     def _channel_name(self, channel_id: str) -> str:
         channel = self.sandbox.workspace.channels.get(channel_id)
         if channel is not None:
             return channel.name
         return "directmessage" if channel_id.startswith("D") else "privategroup"
+
+
+# A user or channel mention as Slack encodes it, with or without its |label.
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>|]*))?>|<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>")
+
+
+def _escape(text: str) -> str:
+    """Slack escapes these three in text it sends (the only HTML entities it uses)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _driver_response(status: int, body: bytes) -> DriverResponse:

@@ -8,9 +8,12 @@ command's ack.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Literal
 
 from sandbox.blocks import MAX_MESSAGE_BLOCKS, block_errors, with_generated_ids
@@ -18,6 +21,10 @@ from sandbox.records import ApiError, JsonDict, Message, MessageKind, MessageVia
 from sandbox.workspace import Workspace
 
 MAX_MESSAGE_TEXT = 40_000
+# Slack: event types "can contain letters, numbers, underscores, and hyphens, but not
+# periods or other punctuation"; anything else is dropped with an invalid_metadata_schema
+# warning (docs.slack.dev/messaging/message-metadata).
+EVENT_TYPE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ class History:
         *,
         recipient: str | None = None,
         thread_ts: str | None = None,
+        metadata: JsonDict | None = None,
     ) -> Message:
         """Store a message from the app's bot user, with the ids Slack fills in on receipt."""
         message = Message(
@@ -129,6 +137,7 @@ class History:
             via,
             recipient=recipient,
             thread_ts=thread_ts,
+            metadata=metadata,
         )
         return self.store(message)
 
@@ -159,6 +168,21 @@ class History:
             for m in self._messages
             if m.channel == wanted and (include_ephemeral or m.kind != "ephemeral")
         ]
+
+    def timeline(self, channel_id: str) -> list[Message]:
+        """What ``conversations.history`` lists, newest first.
+
+        Ephemerals are never history, and thread replies are only reachable through their
+        parent (``conversations.replies``), so both are left out.
+        """
+        top_level = [
+            m
+            for m in self._messages
+            if m.channel == channel_id
+            and m.kind != "ephemeral"
+            and (m.thread_ts is None or m.thread_ts == m.ts)
+        ]
+        return sorted(top_level, key=lambda m: Decimal(m.ts), reverse=True)
 
     def inbox(self, user_id: str) -> list[Message]:
         """What was delivered to ``user_id``: see ``SlackSandbox.inbox``."""
@@ -229,6 +253,27 @@ def message_content(
     if len(text_str) > MAX_MESSAGE_TEXT:
         raise ApiError("msg_too_long")
     return text_str, list(blocks) if isinstance(blocks, list) else []
+
+
+def message_metadata(raw: object) -> tuple[JsonDict | None, list[str]]:
+    """Check chat.postMessage's ``metadata``: what to store, and any warnings for the reply.
+
+    Not an object (or a string that is not JSON) is ``invalid_metadata_format``; an object
+    without a string ``event_type`` or an object ``event_payload`` is
+    ``invalid_metadata_schema``. An ``event_type`` with characters Slack does not allow
+    still posts the message, but Slack drops the metadata and answers with an
+    ``invalid_metadata_schema`` warning, so that is what happens here too.
+    """
+    if raw is None or raw == "":
+        return None, []
+    if not isinstance(raw, dict):
+        raise ApiError("invalid_metadata_format")
+    event_type, payload = raw.get("event_type"), raw.get("event_payload")
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise ApiError("invalid_metadata_schema")
+    if not EVENT_TYPE_PATTERN.fullmatch(event_type):
+        return None, ["invalid_metadata_schema"]
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}, []
 
 
 def _is_truthy(value: object) -> bool:

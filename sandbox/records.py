@@ -38,7 +38,8 @@ class Message:
     only viewer of an ephemeral, or whoever triggered an ``in_channel`` response (everyone
     in the channel sees that one, but it lands in the initiator's inbox). ``via`` tells how
     it arrived: the Web API, a response URL, the immediate ack of a slash command, or typed
-    by a person (``"client"``, used by the driver's ``dm``).
+    by a person (``"client"``, used by the driver's ``dm``). ``metadata`` is the Slack message
+    metadata (``{"event_type": ..., "event_payload": {...}}``) the app attached, if any.
     """
 
     kind: MessageKind
@@ -50,10 +51,19 @@ class Message:
     via: MessageVia
     recipient: str | None = None
     thread_ts: str | None = None
+    metadata: JsonDict | None = None
 
 
-def message_json(message: Message, workspace: Workspace) -> JsonDict:
-    """The message object Slack returns from chat.* and embeds in block_actions payloads."""
+def message_json(
+    message: Message, workspace: Workspace, *, include_all_metadata: bool = True
+) -> JsonDict:
+    """The message object Slack returns from chat.* and embeds in block_actions payloads.
+
+    Metadata comes in full where Slack sends it in full (interaction payloads, history read
+    with ``include_all_metadata``); with ``include_all_metadata=False`` only its
+    ``event_type`` is kept, which is what Slack returns to Web API reads that did not ask
+    for all metadata.
+    """
     body: JsonDict = {
         "type": "message",
         "user": message.user,
@@ -67,6 +77,12 @@ def message_json(message: Message, workspace: Workspace) -> JsonDict:
         body["blocks"] = copy.deepcopy(message.blocks)
     if message.thread_ts:
         body["thread_ts"] = message.thread_ts
+    if message.metadata is not None:
+        body["metadata"] = (
+            copy.deepcopy(message.metadata)
+            if include_all_metadata
+            else {"event_type": message.metadata["event_type"]}
+        )
     return body
 
 

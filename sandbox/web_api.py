@@ -21,6 +21,14 @@ the remaining wait converted back to real seconds, rounded up, and never below 1
 only sends whole seconds). Trigger ids and response URLs keep their real-time lifetimes
 because they model human and network latency, not throughput.
 
+Pacing (with ``enforce_rate_limits=True``): ``limit_for(method, channel)`` returns the
+limit as N calls per W real seconds. A client never gets a 429 if it starts at most N
+calls to that method in any W-second window (call k+N no earlier than W after call k,
+e.g. one call every ``limit.interval`` seconds, a token bucket with no burst) and its
+calls reach the sandbox with less than ``limit.grace`` (half an interval) of varying
+delay; chat.postMessage must keep to both its per-channel and its workspace limit.
+``sandbox.rate_limits`` states the exact rule.
+
 This module holds ``SlackSandbox`` (its lifecycle, what tests and the driver call, the
 HTTP server); the methods themselves are in ``sandbox.methods``, one module per family,
 acting on the state in ``sandbox.history``, ``sandbox.view_store`` and
@@ -58,6 +66,7 @@ from sandbox.methods import API_METHODS
 from sandbox.methods.conversations import MAX_MPIM_USERS
 from sandbox.rate_limits import (
     METHOD_RATE_LIMITS,
+    PER_CHANNEL_RATE_LIMITS,
     POST_MESSAGE_PER_CHANNEL,
     POST_MESSAGE_PER_WORKSPACE,
     TIER_1,
@@ -88,6 +97,7 @@ __all__ = [
     "MAX_VIEW_BLOCKS",
     "MAX_VIEW_STACK",
     "METHOD_RATE_LIMITS",
+    "PER_CHANNEL_RATE_LIMITS",
     "POST_MESSAGE_PER_CHANNEL",
     "POST_MESSAGE_PER_WORKSPACE",
     "RESPONSE_URL_MAX_USES",
@@ -216,6 +226,18 @@ class SlackSandbox:
         """The stable id of the app's DM with ``user_id`` (D + the user id's tail)."""
         return dm_channel_id(user_id)
 
+    def deactivate_user(self, user_id: str) -> None:
+        """Deactivate an account mid-test, as an admin would in Slack.
+
+        Same as setting ``workspace.users[user_id].deleted = True``, but under the lock.
+        From then on ``users.info`` reports ``deleted: true``, ``conversations.open``
+        including them answers ``user_disabled``, and posting to their DM still succeeds
+        (Slack accepts it). Channel memberships are left as they are.
+        """
+        with self._lock:
+            self.workspace.user(user_id).deleted = True
+            self._changed.notify_all()
+
     def record_user_message(self, user_id: str, channel_id: str, text: str) -> Message:
         """Store a message a person typed, so it shows in the conversation history."""
         with self._lock:
@@ -266,6 +288,21 @@ class SlackSandbox:
     def reset_calls(self) -> None:
         with self._lock:
             self._calls.clear()
+
+    def limit_for(self, method: str, channel: str | None = None) -> RateLimit:
+        """The rate limit on ``method`` in real seconds (``time_scale`` applied).
+
+        With ``channel``, a method limited per conversation (chat.postMessage) answers its
+        per-conversation limit; without, its workspace-wide one. The answer holds whether
+        or not ``enforce_rate_limits`` is on; the module docstring says how to pace by it.
+        Raises KeyError for a method the sandbox does not rate limit.
+        """
+        rule = METHOD_RATE_LIMITS.get(method)
+        if rule is None:
+            raise KeyError(f"the sandbox does not rate limit {method!r}")
+        if channel is not None:
+            rule = PER_CHANNEL_RATE_LIMITS.get(method, rule)
+        return RateLimit(rule.limit, rule.window / self.time_scale)
 
     @property
     def rate_limited_count(self) -> int:
@@ -480,11 +517,11 @@ class SlackSandbox:
         if not self.enforce_rate_limits or method not in METHOD_RATE_LIMITS:
             return
         buckets = [(method, METHOD_RATE_LIMITS[method])]
-        if method == "chat.postMessage":
+        if method in PER_CHANNEL_RATE_LIMITS:
             channel = str(args.get("channel", ""))
             conversation = self._state.history.conversation(channel, allow_user_id=True)
             key = conversation.id if conversation else channel
-            buckets.append((f"{method}:{key}", POST_MESSAGE_PER_CHANNEL))
+            buckets.append((f"{method}:{key}", PER_CHANNEL_RATE_LIMITS[method]))
         wait = self._limiter.acquire(buckets, self._clock() * self.time_scale)
         if wait is not None:
             self._rate_limited += 1

@@ -79,6 +79,11 @@ class ProgramService:
             summaries.append(ProgramSummary(program, ProgramCounts(active, paused, left)))
         return summaries
 
+    def team_ids(self) -> list[str]:
+        """Every workspace with a program (one, until multi-workspace installs arrive)."""
+        with self._db.session() as session:
+            return list(session.scalars(sa.select(Program.team_id).distinct()))
+
     def programs(self, team_id: str) -> list[Program]:
         with self._db.session() as session:
             return self._all(session, team_id)

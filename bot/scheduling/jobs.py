@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.pairing.rounds import cadence_of
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -29,3 +30,44 @@ def prune_processed_events() -> None:
     """Forget event ids older than Slack's retry window, so the table stays small."""
     removed = services().events.prune()
     log.info("pruned %d processed event ids", removed)
+
+
+def run_scheduled_round(team_id: str, program_id: int) -> None:
+    """A program's weekly slot: start a round if this is one of its round weeks."""
+    s = services()
+    program = s.programs.get(team_id, program_id)
+    cadence = cadence_of(program)
+    today = s.clock.now().astimezone(cadence.zone).date()
+    if not cadence.is_round_week(today):
+        return
+    result = s.rounds.run(team_id, program_id)
+    log.info("scheduled round for program %d: created=%s", program_id, result.created)
+
+
+def send_round_notice(team_id: str, program_id: int) -> None:
+    """The day before a coffee round: offer everyone a way to skip it."""
+    sent = services().rounds.notice(program_id)
+    log.info("round notice for program %d to %d people", program_id, sent)
+
+
+def follow_up_rounds() -> None:
+    """Ask silent groups whether they met, a few days before their round ends."""
+    rounds = services().rounds
+    for round_id in rounds.rounds_due_for_follow_up():
+        asked = rounds.follow_up(round_id)
+        log.info("followed up %d groups of round %d", asked, round_id)
+
+
+def end_finished_terms() -> None:
+    ended = services().rounds.end_finished_terms()
+    if ended:
+        log.info("ended %d mentorships whose term was over", ended)
+
+
+def sync_program_jobs() -> None:
+    """Keep one round job (and one notice job) per program, matching its current settings."""
+    from bot.scheduling.scheduler import current_scheduler, sync_programs
+
+    scheduler = current_scheduler()
+    if scheduler is not None:
+        sync_programs(scheduler, services())

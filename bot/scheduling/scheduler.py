@@ -1,8 +1,9 @@
 """Runs APScheduler in the one process that holds the lease, and hands over when it dies.
 
 Every process runs a small watcher thread. The one that wins the lease starts APScheduler on
-the shared SQLAlchemy job store; the others keep trying every few seconds, so when the leader
-is killed its lock vanishes with its connection or file handle and the next one takes over.
+the shared SQLAlchemy job store and the outbox's delivery thread; the others keep trying every
+few seconds, so when the leader is killed its lock vanishes with its connection or file handle
+and the next one takes over, settling any message the dead leader left half-sent.
 """
 
 from __future__ import annotations
@@ -14,29 +15,90 @@ from datetime import UTC
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.scheduling import jobs
 from bot.scheduling.lease import Lease, lease_for
 from bot.services import Services
-from models import JOBS_TABLE
+from bot.slack.delivery import DeliveryWorker
+from models import JOBS_TABLE, Program
 
 log = logging.getLogger(__name__)
 
 #: How often a follower checks whether the lease became free, and the leader that it still holds.
 LEASE_CHECK_SECONDS = 5.0
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_current: BackgroundScheduler | None = None
+
+
+def current_scheduler() -> BackgroundScheduler | None:
+    return _current
+
+
+def round_trigger(program: Program, *, days_before: int = 0) -> CronTrigger:
+    """Every week on the program's weekday at its local time, in its zone (DST-safe)."""
+    weekday = WEEKDAYS[(program.weekday - days_before) % 7]
+    return CronTrigger(
+        day_of_week=weekday,
+        hour=program.local_time.hour,
+        minute=program.local_time.minute,
+        timezone=program.timezone,
+    )
+
+
+def sync_programs(scheduler: BackgroundScheduler, services: Services) -> None:
+    """One round job and one notice job per program; gone programs lose theirs."""
+    wanted: set[str] = set()
+    for team_id in services.programs.team_ids():
+        for program in services.programs.programs(team_id):
+            for job_id, func, trigger in (
+                (f"round:{program.id}", jobs.run_scheduled_round, round_trigger(program)),
+                (
+                    f"notice:{program.id}",
+                    jobs.send_round_notice,
+                    round_trigger(program, days_before=1),
+                ),
+            ):
+                wanted.add(job_id)
+                existing = scheduler.get_job(job_id)
+                if existing is not None and str(existing.trigger) == str(trigger):
+                    continue
+                scheduler.add_job(
+                    func,
+                    trigger,
+                    args=[program.team_id, program.id],
+                    id=job_id,
+                    replace_existing=True,
+                    coalesce=True,
+                    misfire_grace_time=6 * 3600,
+                )
+    for job in scheduler.get_jobs():
+        if job.id.split(":")[0] in {"round", "notice"} and job.id not in wanted:
+            job.remove()
 
 
 def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
     """Jobs every Sprout runs; replace_existing keeps one copy however often this runs."""
-    scheduler.add_job(
-        jobs.prune_processed_events,
-        IntervalTrigger(hours=1),
-        id="housekeeping.prune_processed_events",
-        replace_existing=True,
-        coalesce=True,
-        misfire_grace_time=3600,
-    )
+    for job_id, func, trigger in (
+        (
+            "housekeeping.prune_processed_events",
+            jobs.prune_processed_events,
+            IntervalTrigger(hours=1),
+        ),
+        ("rounds.sync_program_jobs", jobs.sync_program_jobs, IntervalTrigger(minutes=1)),
+        ("rounds.follow_up", jobs.follow_up_rounds, IntervalTrigger(minutes=15)),
+        ("mentorships.end_finished_terms", jobs.end_finished_terms, IntervalTrigger(hours=6)),
+    ):
+        scheduler.add_job(
+            func,
+            trigger,
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
 
 
 class SchedulerRunner:
@@ -47,12 +109,15 @@ class SchedulerRunner:
         lease: Lease | None = None,
         check_every: float = LEASE_CHECK_SECONDS,
         install: Callable[[BackgroundScheduler], None] = install_standing_jobs,
+        deliver: bool = True,
     ) -> None:
         self._services = services
         self._lease = lease or lease_for(services.db.engine)
         self._check_every = check_every
         self._install = install
+        self._deliver = deliver
         self._scheduler: BackgroundScheduler | None = None
+        self._worker: DeliveryWorker | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.became_leader = threading.Event()
@@ -93,6 +158,7 @@ class SchedulerRunner:
             self._step_down()
 
     def _lead(self) -> None:
+        global _current
         scheduler = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=self._services.db.engine, tablename=JOBS_TABLE)
@@ -102,12 +168,21 @@ class SchedulerRunner:
         )
         scheduler.start()
         self._install(scheduler)
-        self._scheduler = scheduler
+        self._scheduler = _current = scheduler
+        if self._deliver:
+            sync_programs(scheduler, self._services)
+            self._worker = DeliveryWorker(self._services.deliverer)
+            self._worker.start()
         log.info("this process holds the scheduler lease and runs scheduled jobs")
         self.became_leader.set()
 
     def _step_down(self) -> None:
+        global _current
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+            _current = None
         self._lease.release()

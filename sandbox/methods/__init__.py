@@ -22,6 +22,7 @@ API_METHODS: dict[str, MethodHandler] = {
     "users.list": users.users_list,
     "conversations.open": conversations.conversations_open,
     "conversations.members": conversations.conversations_members,
+    "conversations.history": conversations.conversations_history,
     "chat.postMessage": chat.chat_post_message,
     "chat.postEphemeral": chat.chat_post_ephemeral,
     "chat.update": chat.chat_update,

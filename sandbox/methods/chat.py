@@ -4,19 +4,34 @@ from __future__ import annotations
 
 from sandbox.arguments import Args
 from sandbox.blocks import with_generated_ids
-from sandbox.history import MAX_MESSAGE_TEXT, check_message_blocks, message_content
+from sandbox.history import (
+    MAX_MESSAGE_TEXT,
+    check_message_blocks,
+    message_content,
+    message_metadata,
+)
 from sandbox.records import ApiError, JsonDict, Message, MessageKind, message_json
 from sandbox.state import SandboxState
 
 
 def chat_post_message(state: SandboxState, args: Args) -> JsonDict:
+    """Post as the bot; ``metadata`` is checked and stored the way Slack does.
+
+    The reply's message carries only the metadata's ``event_type``, as Slack's does (the
+    payload comes back from ``conversations.history`` with ``include_all_metadata``).
+    """
     conversation = state.history.require_conversation(args.required("channel"), allow_user_id=True)
-    message = _post(state, args, conversation.kind, conversation.id)
-    return {
+    metadata, warnings = message_metadata(args.raw("metadata"))
+    message = _post(state, args, conversation.kind, conversation.id, metadata=metadata)
+    body: JsonDict = {
         "channel": conversation.id,
         "ts": message.ts,
-        "message": message_json(message, state.workspace),
+        "message": message_json(message, state.workspace, include_all_metadata=False),
     }
+    if warnings:
+        body["warning"] = ",".join(warnings)
+        body["response_metadata"] = {"warnings": warnings}
+    return body
 
 
 def chat_post_ephemeral(state: SandboxState, args: Args) -> JsonDict:
@@ -63,6 +78,7 @@ def _post(
     channel_id: str,
     *,
     recipient: str | None = None,
+    metadata: JsonDict | None = None,
 ) -> Message:
     """Check the message body both chat.post* methods take, then post it as the bot."""
     text, blocks = message_content(args.raw("text"), args.raw("blocks"), args.raw("attachments"))
@@ -74,4 +90,5 @@ def _post(
         "api",
         recipient=recipient,
         thread_ts=args.text("thread_ts"),
+        metadata=metadata,
     )

@@ -151,6 +151,9 @@ class Seen:
     def last(self, kind: str) -> dict[str, Any]:
         return [b for b in self.bodies if b.get("type") == kind][-1]
 
+    def last_command(self) -> dict[str, Any]:
+        return [b for b in self.bodies if "command" in b][-1]
+
 
 def build_app(client: WebClient, seen: Seen) -> App:
     app = App(signing_secret=SECRET, client=client)
@@ -290,6 +293,27 @@ def test_command_is_form_encoded_with_trigger_and_response_url(bot: Bot) -> None
     assert body["channel_id"] == "D02BEN" and body["channel_name"] == "directmessage"
     assert body["response_url"].startswith(bot.sandbox.base_url + "/response/")
     assert body["trigger_id"]
+
+
+def test_command_text_is_escaped_but_mentions_arrive_as_slack_encodes_them(bot: Bot) -> None:
+    bot.sandbox.workspace.add_channel("G0SECRET", "secret", [BEN], is_private=True)
+    bot.driver.command(
+        BEN,
+        "pair <@U03CAM> & <@U04DEV|dev> in <#C0GENERAL>, <#G0SECRET> or <#C0MENTORS|circle>"
+        " if a<b>c &lt; <@u02ben> <#general>",
+    )
+    assert bot.seen.last_command()["text"] == (
+        "pair <@U03CAM|camila> &amp; <@U04DEV|dev> in <#C0GENERAL|general>, <#G0SECRET|>"
+        " or <#C0MENTORS|circle> if a&lt;b&gt;c &amp;lt; &lt;@u02ben&gt; &lt;#general&gt;"
+    )
+    with pytest.raises(KeyError, match="U404"):
+        bot.driver.command(BEN, "pair <@U404>")
+
+
+def test_command_mentions_stay_plain_text_without_should_escape(bot: Bot) -> None:
+    driver = SlackDriver(bot.sandbox, bot.driver.bot_url, SECRET, should_escape=False)
+    driver.command(BEN, "pair <@U03CAM> in <#C0MENTORS> & <soon>")
+    assert bot.seen.last_command()["text"] == "pair @camila in #mentoring-circle &amp; &lt;soon&gt;"
 
 
 def test_click_posts_block_actions_and_respond_replaces_the_message(bot: Bot) -> None:

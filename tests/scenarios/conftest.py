@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
+from slack_sdk import WebClient
 
 from app import Sprout, build
 from bot.clock import FrozenClock
@@ -175,3 +176,19 @@ def texts(blocks: list[dict[str, Any]] | None) -> str:
 
     walk(blocks or [])
     return "\n".join(found)
+
+
+def all_messages(sandbox: SlackSandbox) -> list[Message]:
+    """Every message anyone in the workspace received, each once, in posting order."""
+    seen: dict[tuple[str, str], Message] = {}
+    for user_id in sandbox.workspace.users:
+        for message in sandbox.inbox(user_id):
+            seen.setdefault((message.channel, message.ts), message)
+    return sorted(seen.values(), key=lambda m: m.ts)
+
+
+def members_of(sandbox: SlackSandbox, channel_id: str) -> list[str]:
+    """Who is in a conversation, asked the way Sprout would ask: conversations.members."""
+    client = WebClient(token=sandbox.workspace.bot_token, base_url=sandbox.api_url)
+    members: list[str] = client.conversations_members(channel=channel_id)["members"]
+    return [m for m in members if m != sandbox.workspace.bot_user_id]

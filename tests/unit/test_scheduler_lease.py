@@ -68,9 +68,15 @@ def test_the_leader_installs_the_standing_jobs_once(
     assert runner.became_leader.wait(10)
     scheduler = runner.scheduler
     assert scheduler is not None
-    assert [job.id for job in scheduler.get_jobs()] == ["housekeeping.prune_processed_events"]
+    standing = {
+        "housekeeping.prune_processed_events",
+        "rounds.sync_program_jobs",
+        "rounds.follow_up",
+        "mentorships.end_finished_terms",
+    }
+    assert {job.id for job in scheduler.get_jobs()} == standing
     runner.stop()
     again = start(services, runners)
     assert again.became_leader.wait(10)
     assert again.scheduler is not None
-    assert len(again.scheduler.get_jobs()) == 1
+    assert {job.id for job in again.scheduler.get_jobs()} == standing

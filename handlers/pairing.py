@@ -1,0 +1,122 @@
+"""/mentor round preview and run, end, avoid; the buttons on introductions and notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.errors import NotAllowed, UserFacingError
+from bot.pairing import messages
+from bot.services import Services
+from handlers.guard import guarded
+from handlers.payloads import action_value, int_or_none, mentioned_users, who
+from handlers.router import CommandContext, Router, UsageError
+from models import Answer, Program
+
+ANSWERS = {
+    messages.MET: Answer.MET,
+    messages.SCHEDULED: Answer.SCHEDULED,
+    messages.CANT: Answer.CANT,
+}
+
+
+def register(app: App, router: Router, services: Services) -> None:
+    def program_to_run(ctx: CommandContext) -> Program:
+        program = services.programs.resolve(ctx.team_id, ctx.args or None)
+        if not services.programs.can_run(ctx.team_id, ctx.user_id, program):
+            raise NotAllowed(f"Only admins and owners of “{program.name}” can run its rounds.")
+        return program
+
+    @router.add("round preview", "[program]", "Show who would meet whom, sending nothing.")
+    def preview(ctx: CommandContext) -> None:
+        program = program_to_run(ctx)
+        plan = services.rounds.plan(ctx.team_id, program.id)
+        ctx.respond(text=f"Preview of {program.name}", blocks=messages.preview_blocks(plan))
+
+    @router.add("round run", "[program]", "Start this period's round now.")
+    def run(ctx: CommandContext) -> None:
+        program = program_to_run(ctx)
+        result = services.rounds.run(ctx.team_id, program.id, actor_id=ctx.user_id)
+        ctx.respond(text=messages.run_reply(program, result))
+
+    @router.add("end", "[@person]", "End your mentorship (owners: name both people).")
+    def end(ctx: CommandContext) -> None:
+        people = mentioned_users(ctx.args)
+        if ctx.args and not people:
+            raise UsageError("Name the person with an @mention: `/mentor end @name`.")
+        services.rounds.end_mentorship(ctx.team_id, ctx.user_id, people)
+        ctx.respond(text="Done: the mentorship has ended, and both of you have been told.")
+
+    @router.add("avoid", "[@person]", "Never be paired with someone (only you will know).")
+    def avoid(ctx: CommandContext) -> None:
+        people = mentioned_users(ctx.args)
+        if ctx.args and not people:
+            raise UsageError("Name the person with an @mention: `/mentor avoid @name`.")
+        for other in people:
+            services.rounds.avoid(ctx.team_id, ctx.user_id, other)
+        listed = services.rounds.avoided(ctx.team_id, ctx.user_id)
+        if not listed:
+            ctx.respond(text="You aren't avoiding anyone. `/mentor avoid @name` to add someone.")
+            return
+        names = ", ".join(f"<@{u}>" for u in listed)
+        ctx.respond(text=f"Sprout will never pair you with {names}. Nobody else is told.")
+
+    @router.add("unavoid", "<@person>", "Allow pairing with someone again.")
+    def unavoid(ctx: CommandContext) -> None:
+        people = mentioned_users(ctx.args)
+        if not people:
+            raise UsageError("Name the person with an @mention: `/mentor unavoid @name`.")
+        removed = [u for u in people if services.rounds.unavoid(ctx.team_id, ctx.user_id, u)]
+        ctx.respond(text="Done." if removed else "You weren't avoiding them; nothing changed.")
+
+    @app.action(messages.MET)
+    @app.action(messages.SCHEDULED)
+    @app.action(messages.CANT)
+    def on_answer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = who(body)
+        action_id = body["actions"][0]["action_id"]
+        with guarded(respond=respond):
+            group_id = int_or_none(action_value(body))
+            if group_id is None:
+                raise UserFacingError("That button no longer works.")
+            program = services.rounds.answer(team_id, user_id, group_id, ANSWERS[action_id])
+            respond(
+                text=messages.answer_text(action_id, program),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+    @app.action(messages.SKIP)
+    def on_skip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = who(body)
+        with guarded(respond=respond):
+            program_id, _, period = action_value(body).partition(":")
+            program = services.rounds.skip(team_id, user_id, int(program_id), period)
+            respond(
+                replace_original=True,
+                text=f"You're sitting out this round of *{program.name}*. See you in the next.",
+            )
+
+    @app.action(messages.GHOST_STAY)
+    @app.action(messages.GHOST_PAUSE)
+    @app.action(messages.GHOST_LEAVE)
+    def on_ghost_choice(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = who(body)
+        choice = body["actions"][0]["action_id"]
+        with guarded(respond=respond):
+            if choice == messages.GHOST_STAY:
+                services.memberships.resume(team_id, user_id)
+                text = "Welcome back: you'll be in the next round."
+            elif choice == messages.GHOST_PAUSE:
+                text = "You stay paused. `/mentor resume` whenever you're ready."
+            else:
+                program_id = int_or_none(action_value(body)) or 0
+                program = services.memberships.leave(team_id, user_id, program_id)
+                services.memberships.resume(team_id, user_id)
+                text = f"You've left *{program.name}*. Thanks for taking part."
+            respond(replace_original=True, text=text)
+            services.home.publish(team_id, user_id)
