@@ -94,7 +94,8 @@ def test_mentor_command_declared(manifest: dict[str, Any]) -> None:
     assert "/mentor" in commands
     mentor = commands["/mentor"]
     assert mentor["description"]
-    assert mentor["should_escape"] is False
+    # Mentions arrive as <@U123|name>, which /mentor avoid and /mentor end read.
+    assert mentor["should_escape"] is True
 
 
 def test_events_subscribed(manifest: dict[str, Any]) -> None:
