@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from models.programs import Cadence, ProgramKind, Role
+from models.settings import ProgramSettings
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
@@ -136,6 +137,23 @@ class ProgramInput(BaseModel):
     audience: Literal["everyone", "channel"] = "everyone"
     channel_id: str | None = None
     owners: list[str] = Field(default_factory=list, max_length=MAX_OWNERS)
+    settings: ProgramSettings = Field(default_factory=ProgramSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_settings(cls, data: object) -> object:
+        """The modal's settings fields arrive flat, beside the others; they live together."""
+        if not isinstance(data, dict):
+            return data
+        flat = dict(data)
+        settings = dict(flat.pop("settings", {}) or {})
+        for name in ProgramSettings.model_fields:
+            if name in flat:
+                value = flat.pop(name)
+                # A checkbox arrives as the list of ticked options.
+                settings[name] = bool(value) if isinstance(value, list) else value
+        flat["settings"] = settings
+        return flat
 
     @model_validator(mode="after")
     def _channel_when_asked_for(self) -> ProgramInput:
@@ -171,7 +189,9 @@ class FormErrors(Exception):
         """Keep the first message per field, in words a person can act on."""
         errors: dict[str, str] = {}
         for problem in error.errors():
-            field = str(problem["loc"][0]) if problem["loc"] else "form"
+            loc = [str(part) for part in problem["loc"]]
+            # A setting's error belongs under its own field: ("settings", "group_size").
+            field = loc[1] if loc[:1] == ["settings"] and len(loc) > 1 else (loc or ["form"])[0]
             message = str(problem["msg"]).removeprefix("Value error, ")
             if problem["type"] == "string_too_long":
                 message = f"Keep this under {problem['ctx']['max_length']} characters."
@@ -179,5 +199,9 @@ class FormErrors(Exception):
                 message = "This can't be empty."
             elif problem["type"] == "channel_missing":
                 field = "channel_id"
+            elif problem["type"] == "less_than_equal":
+                message = f"Use a number up to {problem['ctx']['le']}."
+            elif problem["type"] == "greater_than_equal":
+                message = f"Use a number of at least {problem['ctx']['ge']}."
             errors.setdefault(field, message)
         return cls(errors)

@@ -8,9 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
+    CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
     InputBlock,
+    NumberInputElement,
     PlainTextInputElement,
     RadioButtonsElement,
     StaticSelectElement,
@@ -24,6 +26,7 @@ from bot.blocks import (
     button,
     clip,
     context,
+    divider,
     escape,
     header,
     options,
@@ -41,6 +44,7 @@ from models.forms import (
     MAX_PROGRAM_NAME,
     MAX_TAG_TEXT,
 )
+from models.settings import ProgramSettings
 
 JOIN_CALLBACK = "membership.join"
 PROGRAM_CALLBACK = "programs.save"
@@ -308,7 +312,7 @@ def program_modal(program: Program | None, default_timezone: str) -> dict[str, A
     audiences = options(
         [("Everyone in the workspace", "everyone"), ("Members of one channel", "channel")]
     )
-    blocks = [
+    blocks: list[Any] = [
         InputBlock(
             block_id="name",
             label="Name",
@@ -411,6 +415,7 @@ def program_modal(program: Program | None, default_timezone: str) -> dict[str, A
             ),
         ),
     ]
+    blocks.extend(_settings_inputs(ProgramSettings.of(program.settings if program else None)))
     view = View(
         type="modal",
         callback_id=PROGRAM_CALLBACK,
@@ -421,6 +426,86 @@ def program_modal(program: Program | None, default_timezone: str) -> dict[str, A
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def _settings_inputs(settings: ProgramSettings) -> list[Any]:
+    """The round and matching settings, each with its documented default filled in."""
+    sizes = options((f"Groups of {n}", str(n)) for n in range(2, 5))
+    days = options((f"{n} days before the round ends", str(n)) for n in range(0, 7))
+    terms = options((f"{n} months", str(n)) for n in (1, 2, 3, 4, 6, 9, 12))
+    notice = options([("A day before each coffee round, with a way to skip it", "yes")])
+    overlap = options([("Only pair mentors and mentees whose working days overlap 2 hours", "yes")])
+    blocks: list[Any] = [
+        divider(),
+        section("*Rounds and matching*"),
+        InputBlock(
+            block_id="group_size",
+            label="Coffee chats: group size",
+            element=StaticSelectElement(
+                action_id="group_size",
+                options=sizes,
+                initial_option=_pick(sizes, str(settings.group_size)),
+            ),
+        ),
+        InputBlock(
+            block_id="notice_before_round",
+            label="Coffee chats: notice",
+            optional=True,
+            element=CheckboxesElement(
+                action_id="notice_before_round",
+                options=notice,
+                initial_options=notice if settings.notice_before_round else None,
+            ),
+        ),
+        InputBlock(
+            block_id="followup_days",
+            label='Ask "did you meet?"',
+            element=StaticSelectElement(
+                action_id="followup_days",
+                options=days,
+                initial_option=_pick(days, str(settings.followup_days)),
+            ),
+        ),
+        InputBlock(
+            block_id="term_months",
+            label="Mentoring: pairs last",
+            element=StaticSelectElement(
+                action_id="term_months",
+                options=terms,
+                initial_option=_pick(terms, str(settings.term_months)),
+            ),
+        ),
+        InputBlock(
+            block_id="require_shared_hours",
+            label="Mentoring: working hours",
+            optional=True,
+            element=CheckboxesElement(
+                action_id="require_shared_hours",
+                options=overlap,
+                initial_options=overlap if settings.require_shared_hours else None,
+            ),
+        ),
+    ]
+    for block_id, label, value in (
+        ("weight_skills", "Weight: skills the mentee wants", settings.weight_skills),
+        ("weight_interests", "Weight: shared goals and interests", settings.weight_interests),
+        ("weight_hours", "Weight: shared working hours", settings.weight_hours),
+        ("repeat_penalty", "Penalty: paired before", settings.repeat_penalty),
+    ):
+        blocks.append(
+            InputBlock(
+                block_id=block_id,
+                label=label,
+                element=NumberInputElement(
+                    action_id=block_id,
+                    is_decimal_allowed=False,
+                    initial_value=value,
+                    min_value=0,
+                    max_value=200 if block_id == "repeat_penalty" else 100,
+                ),
+            )
+        )
+    return blocks
 
 
 def _pick(choices: list[Any], value: str | None) -> Any:

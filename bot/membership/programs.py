@@ -186,6 +186,7 @@ class ProgramService:
         program.local_time = data.local_time
         program.timezone = data.timezone
         program.channel_id = data.channel_id
+        program.settings = data.settings.model_dump()
         wanted = list(dict.fromkeys(data.owners))
         program.owners = [o for o in program.owners if o.user_id in wanted]
         have = set(program.owner_ids)

@@ -138,3 +138,32 @@ def test_a_program_can_be_opened_to_everyone_again(bot: RunningBot) -> None:
     assert "Updated *Circle*" in ada.reply().text
     [program] = bot.sprout.services.programs.programs("T0SPROUT")
     assert program.channel_id is None
+
+
+def test_round_and_matching_settings_are_saved_from_the_modal(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    weights = next(b for b in ada.modal()["blocks"] if b.get("block_id") == "weight_skills")
+    assert weights["element"]["initial_value"] == "60"  # the documented default
+    ada.submit(
+        name="Coffee",
+        kind="coffee",
+        group_size="3",
+        notice_before_round=["yes"],
+        followup_days="1",
+        weight_skills="70",
+    )
+    ada.reply()
+    [program] = bot.sprout.services.programs.programs("T0SPROUT")
+    assert program.settings["group_size"] == 3
+    assert program.settings["notice_before_round"] is True
+    assert program.settings["followup_days"] == 1
+    assert program.settings["weight_skills"] == 70
+
+
+def test_a_weight_out_of_range_is_an_inline_error(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    response = ada.submit(name="Mentoring", kind="mentoring", weight_hours="500")
+    assert response.json is not None
+    assert response.json["errors"] == {"weight_hours": "Use a number up to 100."}

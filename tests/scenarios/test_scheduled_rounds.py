@@ -1,0 +1,69 @@
+"""Rounds on the program's cadence: one job per program in the persistent job store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.scheduling import jobs
+from bot.scheduling.scheduler import sync_programs
+from models import JOBS_TABLE, Round
+from tests.scenarios.conftest import RunningBot
+from tests.scenarios.test_membership import join
+from tests.scenarios.test_programs import create_program
+
+TEAM = "T0SPROUT"
+
+
+@pytest.fixture
+def scheduler(bot: RunningBot) -> Iterator[BackgroundScheduler]:
+    """The real scheduler on the real job store, paused so wall-clock time fires nothing."""
+    store = SQLAlchemyJobStore(engine=bot.sprout.services.db.engine, tablename=JOBS_TABLE)
+    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC)
+    scheduler.start(paused=True)
+    jobs.bind(bot.sprout.services)
+    yield scheduler
+    scheduler.shutdown(wait=False)
+
+
+def test_each_program_gets_a_round_job_in_its_own_time_zone(
+    bot: RunningBot, scheduler: BackgroundScheduler
+) -> None:
+    create_program(bot, "Coffee", kind="coffee", timezone="Asia/Tokyo", weekday="2")
+    sync_programs(scheduler, bot.sprout.services)
+    job = scheduler.get_job("round:1")
+    assert job is not None
+    assert str(job.trigger) == "cron[day_of_week='wed', hour='10', minute='0']"
+    assert str(job.trigger.timezone) == "Asia/Tokyo"
+    assert scheduler.get_job("notice:1") is not None
+
+    ada = bot.person("U01ADA")
+    ada.mentor("program edit")
+    ada.submit(weekday="4")
+    ada.reply()
+    sync_programs(scheduler, bot.sprout.services)
+    sync_programs(scheduler, bot.sprout.services)  # idempotent
+    assert str(scheduler.get_job("round:1").trigger).startswith("cron[day_of_week='fri'")
+    assert len([j for j in scheduler.get_jobs() if j.id.startswith("round:")]) == 1
+
+
+def test_the_round_job_runs_only_in_round_weeks_and_only_once(bot: RunningBot) -> None:
+    create_program(bot, "Coffee", kind="coffee", cadence="biweekly", timezone="Europe/Berlin")
+    for user in ("U02BEN", "U03CAM"):
+        join(bot.person(user))
+    jobs.bind(bot.sprout.services)
+    bot.clock.set(datetime(2026, 11, 23, 9, 0, 30, tzinfo=UTC))  # a Monday, off-week
+    jobs.run_scheduled_round(TEAM, 1)
+    with bot.sprout.services.db.session() as session:
+        assert session.query(Round).count() == 0
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, 30, tzinfo=UTC))  # the next Monday: a round week
+    jobs.run_scheduled_round(TEAM, 1)
+    jobs.run_scheduled_round(TEAM, 1)  # the job firing twice
+    with bot.sprout.services.db.session() as session:
+        [round_] = session.query(Round).all()
+        assert round_.period == "2026-11-30"
+        assert round_.ends_at == datetime(2026, 12, 14, 9, tzinfo=UTC)
