@@ -15,7 +15,7 @@ from bot.home.service import HomeService
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
 from bot.pairing.rounds import RoundService
-from bot.slack.delivery import Deliverer
+from bot.slack.delivery import Deliverer, Outbox
 from bot.slack.people import PeopleDirectory
 
 
@@ -33,6 +33,7 @@ class Services:
     events: EventLedger
     rounds: RoundService
     deliverer: Deliverer
+    outbox: Outbox
 
     @classmethod
     def build(cls, settings: Settings, db: Database, client: WebClient, clock: Clock) -> Services:
@@ -53,4 +54,5 @@ class Services:
             events=EventLedger(db, clock),
             rounds=RoundService(db, clock, people, programs),
             deliverer=Deliverer(db, client, clock),
+            outbox=Outbox(db, clock),
         )

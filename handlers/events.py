@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_sdk import WebClient
 
 from bot.services import Services
 from handlers.guard import guarded
@@ -31,9 +30,14 @@ def register(app: App, services: Services) -> None:
         return next()
 
     @app.event("message")
-    def on_direct_message(event: dict[str, Any], client: WebClient) -> None:
+    def on_direct_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         # Edits, joins and bot messages carry a subtype or bot_id; only people get an answer.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         with guarded():
-            client.chat_postMessage(channel=event["channel"], text=DM_REPLY)
+            services.outbox.send(
+                str(body.get("team_id") or ""),
+                f"dm-reply:{body.get('event_id') or event.get('ts')}",
+                [str(event.get("user") or "")],
+                DM_REPLY,
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -17,11 +18,13 @@ from handlers.programs import open_program_modal
 
 
 def register(app: App, services: Services) -> None:
-    def tell(user_id: str) -> Any:
-        """Home has no response_url: problems go to the person's DM with Sprout."""
+    def tell(body: dict[str, Any]) -> Callable[..., None]:
+        """Home has no response_url: problems go to the person's DM with Sprout, once a click."""
+        team_id, user_id = who(body)
 
         def reply(text: str, **_: Any) -> None:
-            services.client.chat_postMessage(channel=user_id, text=text)
+            click = body.get("trigger_id") or body.get("actions", [{}])[0].get("action_ts")
+            services.outbox.send(team_id, f"home-reply:{click}", [user_id], text)
 
         return reply
 
@@ -43,7 +46,7 @@ def register(app: App, services: Services) -> None:
     def on_join_or_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = who(body)
-        with guarded(respond=tell(user_id)):
+        with guarded(respond=tell(body)):
             program = program_from(body, team_id)
             open_join_modal(services, client, team_id, user_id, body["trigger_id"], program)
 
@@ -51,7 +54,7 @@ def register(app: App, services: Services) -> None:
     def on_leave(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         team_id, user_id = who(body)
-        with guarded(respond=tell(user_id)):
+        with guarded(respond=tell(body)):
             services.memberships.leave(team_id, user_id, program_from(body, team_id).id)
             services.home.publish(team_id, user_id)
 
@@ -59,7 +62,7 @@ def register(app: App, services: Services) -> None:
     def on_pause(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         team_id, user_id = who(body)
-        with guarded(respond=tell(user_id)):
+        with guarded(respond=tell(body)):
             services.memberships.pause(team_id, user_id, None)
             services.home.publish(team_id, user_id)
 
@@ -67,7 +70,7 @@ def register(app: App, services: Services) -> None:
     def on_resume(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         team_id, user_id = who(body)
-        with guarded(respond=tell(user_id)):
+        with guarded(respond=tell(body)):
             services.memberships.resume(team_id, user_id)
             services.home.publish(team_id, user_id)
 
@@ -76,7 +79,7 @@ def register(app: App, services: Services) -> None:
     def on_program_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = who(body)
-        with guarded(respond=tell(user_id)):
+        with guarded(respond=tell(body)):
             editing = body["actions"][0]["action_id"] == home.PROGRAM_EDIT
             program = program_from(body, team_id) if editing else None
             open_program_modal(services, client, team_id, user_id, body["trigger_id"], program)

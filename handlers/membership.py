@@ -91,19 +91,14 @@ def register(app: App, router: Router, services: Services) -> None:
         def save() -> tuple[Program, bool]:
             program = services.programs.get(team_id, program_id)
             _, newly = services.memberships.submit_profile(
-                team_id, user_id, program, read_values(view)
+                team_id, user_id, program, read_values(view), submission=str(view.get("id"))
             )
             log.info("profile saved: program=%d user=%s new=%s", program.id, user_id, newly)
             return program, newly
 
-        saved = answer_submission(ack, view, "offers", save)
-        if saved is None:
+        if answer_submission(ack, view, "offers", save) is None:
             return
-        program, newly = saved
         with guarded():
-            services.client.chat_postMessage(
-                channel=user_id, text=messages.joined_text(program, newly)
-            )
             services.home.publish(team_id, user_id)
 
     @app.action(messages.LEAVE_CONFIRM)

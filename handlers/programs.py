@@ -55,15 +55,14 @@ def register(app: App, router: Router, services: Services) -> None:
             values = read_values(view)
             values.setdefault("owners", [])
             data = ProgramInput.model_validate(values)
+            submission = str(view.get("id"))
             if program_id is None:
-                return services.programs.create(team_id, user_id, data)
-            return services.programs.update(team_id, user_id, program_id, data)
+                return services.programs.create(team_id, user_id, data, submission=submission)
+            return services.programs.update(
+                team_id, user_id, program_id, data, submission=submission
+            )
 
-        program = answer_submission(ack, view, "name", save)
-        if program is None:
+        if answer_submission(ack, view, "name", save) is None:
             return
         with guarded():
-            services.client.chat_postMessage(
-                channel=user_id, text=messages.program_saved_text(program, program_id is None)
-            )
             services.home.publish(team_id, user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -33,8 +33,6 @@ from bot.blocks import (
     section,
     to_dicts,
 )
-from bot.membership.profiles import Profile
-from bot.membership.programs import ProgramSummary
 from models import Cadence, Membership, Program, ProgramKind, Role
 from models.forms import (
     DEFAULT_CAPACITY,
@@ -45,6 +43,10 @@ from models.forms import (
     MAX_TAG_TEXT,
 )
 from models.settings import ProgramSettings
+
+if TYPE_CHECKING:
+    from bot.membership.profiles import Profile
+    from bot.membership.programs import ProgramSummary
 
 JOIN_CALLBACK = "membership.join"
 PROGRAM_CALLBACK = "programs.save"

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import CannotJoin, NotAMember
+from bot.membership.messages import joined_text
+from bot.slack.delivery import enqueue
 from bot.slack.people import PeopleDirectory, SlackPerson
 from models import Membership, MembershipStatus, Person, Program, ProgramOwner, Role
 from models.forms import FormErrors, ProfileInput
@@ -97,19 +99,35 @@ class MembershipService:
         admit(self._people, team_id, user_id, program)
 
     def submit_profile(
-        self, team_id: str, user_id: str, program: Program, values: dict[str, object]
+        self,
+        team_id: str,
+        user_id: str,
+        program: Program,
+        values: dict[str, object],
+        *,
+        submission: str,
     ) -> tuple[Membership, bool]:
         """Validate a submitted profile form and join (or update); everyone in coffee is a peer."""
         if program.kind is ProgramKind.COFFEE:
             values = {**values, "role": Role.PEER.value}
         data = ProfileInput.model_validate(values)
         person = admit(self._people, team_id, user_id, program)
-        return self.join(team_id, person, program, data)
+        return self.join(team_id, person, program, data, submission=submission)
 
     def join(
-        self, team_id: str, slack_person: SlackPerson, program: Program, data: ProfileInput
+        self,
+        team_id: str,
+        slack_person: SlackPerson,
+        program: Program,
+        data: ProfileInput,
+        *,
+        submission: str | None = None,
     ) -> tuple[Membership, bool]:
-        """Add or update a membership; returns it and whether the person newly joined."""
+        """Add or update a membership; returns it and whether the person newly joined.
+
+        ``submission`` names the form that asked (Slack's view id), so its confirmation is sent
+        once even if Slack delivers the submission twice.
+        """
         check_role_fits(data, program)
         now = self._clock.now()
         with self._db.session() as session:
@@ -131,6 +149,14 @@ class MembershipService:
             membership.goals = data.goals
             membership.capacity = data.capacity
             session.flush()
+            enqueue(
+                session,
+                team_id=team_id,
+                key=f"joined:{membership.id}:{submission or f'{now.timestamp():.6f}'}",
+                recipients=[person.user_id],
+                text=joined_text(program, newly),
+                now=now,
+            )
             return membership, newly
 
     def pause(self, team_id: str, user_id: str, until: datetime | None) -> Person:

@@ -13,6 +13,8 @@ from bot.blocks import clip
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotAllowed, ProgramNotFound
+from bot.membership.messages import program_saved_text
+from bot.slack.delivery import enqueue
 from bot.slack.people import PeopleDirectory
 from models import Membership, MembershipStatus, Person, Program, ProgramOwner
 from models.forms import FormErrors, ProgramInput, name_key
@@ -137,7 +139,9 @@ class ProgramService:
             return programs[0]
         raise ProgramNotFound(f"Which program? Add its name: {_names(programs)}.")
 
-    def create(self, team_id: str, actor_id: str, data: ProgramInput) -> Program:
+    def create(
+        self, team_id: str, actor_id: str, data: ProgramInput, *, submission: str | None = None
+    ) -> Program:
         """A new program; only Sprout admins may create one."""
         if not self._access.is_admin(team_id, actor_id):
             raise NotAllowed("Creating programs is for Sprout admins.")
@@ -149,9 +153,18 @@ class ProgramService:
             self._apply(program, team_id, data)
             session.add(program)
             session.flush()
+            self._tell_saved(session, program, actor_id, created=True, now=now, key=submission)
             return program
 
-    def update(self, team_id: str, actor_id: str, program_id: int, data: ProgramInput) -> Program:
+    def update(
+        self,
+        team_id: str,
+        actor_id: str,
+        program_id: int,
+        data: ProgramInput,
+        *,
+        submission: str | None = None,
+    ) -> Program:
         """Change a program's settings; admins and the program's owners may."""
         with self._db.session() as session:
             program = session.get(Program, program_id)
@@ -167,7 +180,29 @@ class ProgramService:
                 )
             self._apply(program, team_id, data)
             program.updated_at = self._clock.now()
+            self._tell_saved(
+                session, program, actor_id, created=False, now=program.updated_at, key=submission
+            )
             return program
+
+    @staticmethod
+    def _tell_saved(
+        session: Session,
+        program: Program,
+        actor_id: str,
+        *,
+        created: bool,
+        now: datetime,
+        key: str | None,
+    ) -> None:
+        enqueue(
+            session,
+            team_id=program.team_id,
+            key=f"program-saved:{program.id}:{key or f'{now.timestamp():.6f}'}",
+            recipients=[actor_id],
+            text=program_saved_text(program, created),
+            now=now,
+        )
 
     def _check_channel(self, data: ProgramInput) -> None:
         if data.channel_id and not self._people.can_see_channel(data.channel_id):

@@ -99,6 +99,33 @@ def enqueue(
     return True
 
 
+class Outbox:
+    """Enqueue from outside a service's own transaction (replies to clicks and DMs)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def send(
+        self,
+        team_id: str,
+        key: str,
+        recipients: Sequence[str],
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        with self._db.session() as session:
+            return enqueue(
+                session,
+                team_id=team_id,
+                key=key,
+                recipients=recipients,
+                text=text,
+                blocks=blocks,
+                now=self._clock.now(),
+            )
+
+
 @dataclass(frozen=True)
 class Rate:
     """At most ``calls`` in any ``seconds``; Slack's tiers are written this way."""

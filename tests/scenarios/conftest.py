@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
+import sqlalchemy as sa
 from slack_sdk import WebClient
 
 from app import Sprout, build
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.slack.delivery import Deliverer, DeliveryWorker, Pacer
 from handlers.http import EVENTS_PATH
+from models import OutboxMessage, OutboxStatus
 from sandbox import Message, SlackDriver, SlackSandbox, seeded_workspace
 from sandbox.driver import DriverResponse
 from sandbox.serving import BackgroundServer
@@ -134,6 +137,22 @@ class RunningBot:
     def person(self, user_id: str) -> Participant:
         return Participant(user_id, self.driver, self.sandbox)
 
+    def delivered(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox has sent (or given up on) everything that is due now."""
+
+        def drained() -> bool:
+            with self.sprout.services.db.session() as session:
+                return not session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                        OutboxMessage.next_attempt_at <= self.clock.now(),
+                    )
+                )
+
+        eventually(drained, timeout, "the outbox to drain")
+
 
 @pytest.fixture
 def sandbox() -> Iterator[SlackSandbox]:
@@ -151,10 +170,17 @@ def bot(sandbox: SlackSandbox, database_url: str, clock: FrozenClock) -> Iterato
     )
     sprout = build(settings, clock=clock)
     server = BackgroundServer(sprout.wsgi)
+    # The outbox drains as in the process that holds the scheduler lease, only more eagerly and
+    # unpaced: this sandbox doesn't enforce Slack's tiers (bench/fanout.py measures pacing).
+    services = sprout.services
+    unpaced = Deliverer(services.db, services.client, services.clock, Pacer({}))
+    worker = DeliveryWorker(unpaced, idle_seconds=0.02)
+    worker.start()
     url = server.base_url + EVENTS_PATH
     try:
         yield RunningBot(sprout, sandbox, SlackDriver(sandbox, url, SIGNING_SECRET), url, clock)
     finally:
+        worker.stop()
         server.stop()
         sprout.services.db.engine.dispose()
 
