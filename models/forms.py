@@ -76,8 +76,8 @@ class ProfileInput(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, frozen=True)
 
     role: Role
-    offers: Tags = Field(default_factory=list)
-    wants: Tags = Field(default_factory=list)
+    offers: Tags = Field(default_factory=list, validate_default=True)
+    wants: Tags = Field(default_factory=list, validate_default=True)
     goals: str = Field(default="", max_length=MAX_GOALS)
     capacity: int = Field(default=0, ge=0, le=MAX_CAPACITY)
 
@@ -96,6 +96,14 @@ class ProfileInput(BaseModel):
         role = info.data.get("role")
         if isinstance(role, Role) and role.mentors and not value:
             raise ValueError("As a mentor, name at least one thing you can offer.")
+        return value
+
+    @field_validator("wants", mode="after")
+    @classmethod
+    def _mentees_want_something(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        role = info.data.get("role")
+        if role in {Role.MENTEE, Role.BOTH} and not value:
+            raise ValueError("As a mentee, name at least one thing you want to learn.")
         return value
 
     @model_validator(mode="after")

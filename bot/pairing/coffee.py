@@ -15,6 +15,8 @@ from functools import cache
 
 #: Pools up to this size are grouped exactly (a bitmask search); larger ones by greedy + repair.
 EXACT_UP_TO = 12
+#: How far the greedy passes look ahead for someone who fits, and how many groups a swap tries.
+SCAN = 64
 MAX_GROUP_SIZE = 4
 
 
@@ -30,7 +32,10 @@ class Peer:
 class CoffeeGroup:
     members: tuple[str, ...]
     reasons: tuple[str, ...]
+    #: Pairs in this group who met within the cooldown.
     repeats: tuple[frozenset[str], ...] = ()
+    #: Pairs in this group who asked not to be paired (only when nothing else was possible).
+    blocked: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,22 +110,32 @@ def group_peers(
             tuple(members),
             why_coffee([by_id[m] for m in members]),
             tuple(
-                frozenset((a, b))
-                for i, a in enumerate(members)
-                for b in members[i + 1 :]
-                if not rules.allowed(a, b)
+                pair
+                for pair in _pairs_of(members)
+                if not rules.allowed(*pair) and pair not in rules.blocked
             ),
+            tuple(pair for pair in _pairs_of(members) if pair in rules.blocked),
         )
         for members in groups
     ]
     repeats = sum(len(g.repeats) for g in result)
-    note = None
+    blocked_together = sum(len(g.blocked) for g in result)
+    notes = []
     if repeats:
-        note = (
+        notes.append(
             f"{repeats} pair(s) meet again within {cooldown} rounds: the people left had all "
             "met each other recently, so the least recent acquaintances were paired."
         )
-    return CoffeeResult(result, [], note)
+    if blocked_together:
+        notes.append(
+            f"{blocked_together} pair(s) who asked not to meet had to share a group: the pool "
+            "left no other way."
+        )
+    return CoffeeResult(result, [], " ".join(notes) or None)
+
+
+def _pairs_of(members: Sequence[str]) -> list[frozenset[str]]:
+    return [frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1 :]]
 
 
 def _pairs(people: list[str], rules: _Rules) -> list[list[str]]:
@@ -228,35 +243,45 @@ def _add_third(groups: list[list[str]], person: str, rules: _Rules) -> None:
 def _larger_groups(
     people: list[str], size: int, rules: _Rules, rng: random.Random
 ) -> list[list[str]]:
-    """Groups of ``size`` (some one smaller so nobody is left alone), conflicts swapped away."""
+    """Groups of ``size`` (some one smaller so nobody is left alone), conflicts swapped away.
+
+    Groups are filled one after another from a queue, each taking the first waiting person who
+    knows nobody in it recently; only the few people left over look further. Linear in the pool
+    for the usual case where most people haven't met.
+    """
     count = -(-len(people) // size)  # ceiling: no group larger than asked for
     capacities = [
         len(people) // count + (1 if i < len(people) % count else 0) for i in range(count)
     ]
-    groups: list[list[str]] = [[] for _ in range(count)]
-    for person in people:
-        open_groups = [k for k in range(count) if len(groups[k]) < capacities[k]]
-        fitting = [k for k in open_groups if all(rules.allowed(person, m) for m in groups[k])]
-        pool = fitting or open_groups
-        at = min(pool, key=lambda k: (rules.group_cost([*groups[k], person]), len(groups[k])))
-        groups[at].append(person)
-    for _ in range(4 * len(people)):
-        bad = [k for k in range(count) if rules.group_cost(groups[k]) > 0]
-        if not bad:
-            break
-        k = rng.choice(bad)
-        if not _improve_by_swap(groups, k, rules, rng):
-            break
+    waiting = list(people)
+    groups: list[list[str]] = []
+    for capacity in capacities:
+        group: list[str] = []
+        while len(group) < capacity:
+            fit = next(
+                (
+                    i
+                    for i, person in enumerate(waiting[:SCAN])
+                    if all(rules.allowed(person, member) for member in group)
+                ),
+                0,
+            )
+            group.append(waiting.pop(fit))
+        groups.append(group)
+    for k in [k for k in range(count) if rules.group_cost(groups[k]) > 0]:
+        for _ in range(SCAN):
+            if rules.group_cost(groups[k]) == 0 or not _improve_by_swap(groups, k, rules, rng):
+                break
     return groups
 
 
 def _improve_by_swap(groups: list[list[str]], k: int, rules: _Rules, rng: random.Random) -> bool:
+    """Swap one member of group ``k`` with someone in another group, if that lowers the cost."""
+    others = [o for o in rng.sample(range(len(groups)), min(len(groups), SCAN)) if o != k]
     for i, member in enumerate(groups[k]):
-        for other_k in rng.sample(range(len(groups)), len(groups)):
-            if other_k == k:
-                continue
+        for other_k in others:
+            before = rules.group_cost(groups[k]) + rules.group_cost(groups[other_k])
             for j, other in enumerate(groups[other_k]):
-                before = rules.group_cost(groups[k]) + rules.group_cost(groups[other_k])
                 a = [*groups[k][:i], other, *groups[k][i + 1 :]]
                 b = [*groups[other_k][:j], member, *groups[other_k][j + 1 :]]
                 if rules.group_cost(a) + rules.group_cost(b) < before:

@@ -343,7 +343,11 @@ def why_mentoring(mentor: Candidate, mentee: Candidate) -> tuple[str, ...]:
     skills = sorted(mentee.wants & mentor.offers)
     if skills:
         reasons.append(f"offers {_list(skills)}, which the mentee wants to learn")
-    shared = sorted((mentee.interests | mentee.wants) & (mentor.interests | mentor.offers))
+    # The same sets the score compares, so every point of "interests" has a reason to show.
+    shared = sorted(
+        (mentee.interests | mentee.wants | mentee.offers)
+        & (mentor.interests | mentor.wants | mentor.offers)
+    )
     shared = [s for s in shared if s not in skills]
     if shared:
         reasons.append(f"shared interests: {_list(shared)}")

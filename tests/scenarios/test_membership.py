@@ -104,7 +104,7 @@ def test_edit_reopens_the_modal_prefilled_and_saves_changes(mentoring: RunningBo
 
 def test_pause_for_two_weeks_then_resume(mentoring: RunningBot) -> None:
     devika = mentoring.person(DEVIKA)
-    join(devika, role="mentee")
+    join(devika, role="mentee", wants="negotiation")
     devika.mentor("pause 2w")
     assert "Paused until Thursday 10 December 2026" in devika.reply().text
     assert "paused until" in texts(devika.home_after()["blocks"])
@@ -115,7 +115,7 @@ def test_pause_for_two_weeks_then_resume(mentoring: RunningBot) -> None:
 
 def test_a_bad_pause_length_explains_itself_with_help(mentoring: RunningBot) -> None:
     devika = mentoring.person(DEVIKA)
-    join(devika, role="mentee")
+    join(devika, role="mentee", wants="negotiation")
     devika.mentor("pause someday")
     reply = devika.reply()
     assert "couldn't read" in reply.text
@@ -125,7 +125,7 @@ def test_a_bad_pause_length_explains_itself_with_help(mentoring: RunningBot) -> 
 
 def test_leaving_asks_first_and_keeps_the_history(mentoring: RunningBot) -> None:
     devika = mentoring.person(DEVIKA)
-    join(devika, role="mentee")
+    join(devika, role="mentee", wants="negotiation")
     devika.mentor("leave")
     question = devika.reply()
     assert "Leave *Mentoring*?" in texts(question.blocks)
@@ -138,7 +138,7 @@ def test_leaving_asks_first_and_keeps_the_history(mentoring: RunningBot) -> None
 
 def test_cancelling_a_leave_changes_nothing(mentoring: RunningBot) -> None:
     devika = mentoring.person(DEVIKA)
-    join(devika, role="mentee")
+    join(devika, role="mentee", wants="negotiation")
     devika.mentor("leave")
     question = devika.reply()
     devika.click("membership.leave.cancel", question)
@@ -148,7 +148,7 @@ def test_cancelling_a_leave_changes_nothing(mentoring: RunningBot) -> None:
 
 def test_forget_me_deletes_everything_after_a_confirmation(mentoring: RunningBot) -> None:
     devika = mentoring.person(DEVIKA)
-    join(devika, role="mentee", goals="Private goals")
+    join(devika, role="mentee", wants="negotiation", goals="Private goals")
     devika.mentor("forget-me")
     question = devika.reply()
     devika.click("membership.forget.confirm", question)
@@ -209,7 +209,7 @@ def test_home_shows_programs_to_join_and_the_join_button_works(mentoring: Runnin
 
 
 def test_admins_see_every_program_with_counts_on_home(mentoring: RunningBot) -> None:
-    join(mentoring.person(DEVIKA), role="mentee")
+    join(mentoring.person(DEVIKA), role="mentee", wants="negotiation")
     ada = mentoring.person(SEED_ADMIN_ID)
     home = texts(ada.open_home()["blocks"])
     assert "Programs you run" in home
@@ -258,7 +258,7 @@ def test_admins_create_and_edit_programs_from_home(bot: RunningBot) -> None:
 def test_forget_me_removes_program_ownerships_and_republishes_home(bot: RunningBot) -> None:
     create_program(bot, "Mentoring", owners=[DEVIKA])
     devika = bot.person(DEVIKA)
-    join(devika, role="mentee")
+    join(devika, role="mentee", wants="negotiation")
     devika.mentor("forget-me")
     question = devika.reply()
     devika.click("membership.forget.confirm", question)

@@ -33,7 +33,7 @@ def test_a_mentee_may_offer_nothing_and_has_no_capacity() -> None:
 
 
 def test_mentors_get_the_default_capacity_of_two() -> None:
-    assert ProfileInput(role=Role.BOTH, offers="sql").capacity == 2
+    assert ProfileInput(role=Role.BOTH, offers="sql", wants="go").capacity == 2
 
 
 def test_more_than_ten_tags_are_refused() -> None:
@@ -51,14 +51,14 @@ def test_capacity_is_at_most_five() -> None:
 
 
 def test_goals_have_a_length_limit() -> None:
-    errors = errors_of(ProfileInput, role="mentee", goals="g" * 1001)
+    errors = errors_of(ProfileInput, role="mentee", wants="go", goals="g" * 1001)
     assert errors == {"goals": "Keep this under 1000 characters."}
 
 
 def test_roles_fit_the_kind_of_program() -> None:
     assert ProfileInput(role=Role.PEER).fits(ProgramKind.COFFEE)
     assert not ProfileInput(role=Role.PEER).fits(ProgramKind.MENTORING)
-    assert not ProfileInput(role=Role.MENTEE).fits(ProgramKind.COFFEE)
+    assert not ProfileInput(role=Role.MENTEE, wants="go").fits(ProgramKind.COFFEE)
 
 
 def test_a_program_needs_a_name_and_a_real_time_zone() -> None:
@@ -75,3 +75,14 @@ def test_program_input_reads_slack_time_picker_values() -> None:
     assert program.name_key == "coffee club"
     assert program.local_time == time(9, 30)
     assert program.weekday == 2
+
+
+def test_a_mentor_who_leaves_offers_empty_is_told_even_when_slack_omits_the_field() -> None:
+    # Slack reports an empty optional input as null, and Sprout leaves such fields out.
+    assert "offers" in errors_of(ProfileInput, role="mentor")
+
+
+def test_a_mentee_names_something_to_learn() -> None:
+    assert errors_of(ProfileInput, role="mentee") == {
+        "wants": "As a mentee, name at least one thing you want to learn."
+    }

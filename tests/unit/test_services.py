@@ -81,7 +81,7 @@ def test_kind_cannot_change_once_people_joined(
     programs: ProgramService, members: MembershipService
 ) -> None:
     program = programs.create(TEAM, ADMIN, mentoring())
-    members.join(TEAM, person("U1"), program, ProfileInput(role="mentee"))
+    members.join(TEAM, person("U1"), program, ProfileInput(role="mentee", wants="go"))
     with pytest.raises(FormErrors) as caught:
         programs.update(TEAM, ADMIN, program.id, mentoring(kind="coffee"))
     assert "kind" in caught.value.errors
@@ -92,7 +92,7 @@ def test_counts_split_active_paused_and_left(
 ) -> None:
     program = programs.create(TEAM, ADMIN, mentoring())
     for user in ("U1", "U2", "U3", "U4"):
-        members.join(TEAM, person(user), program, ProfileInput(role="mentee"))
+        members.join(TEAM, person(user), program, ProfileInput(role="mentee", wants="go"))
     members.pause(TEAM, "U2", None)
     members.pause(TEAM, "U3", clock.now() + timedelta(days=1))
     members.leave(TEAM, "U4", program.id)
@@ -127,7 +127,7 @@ def test_a_peer_cannot_join_a_mentoring_program(
 
 def test_leaving_twice_is_refused(programs: ProgramService, members: MembershipService) -> None:
     program = programs.create(TEAM, ADMIN, mentoring())
-    members.join(TEAM, person("U1"), program, ProfileInput(role="mentee"))
+    members.join(TEAM, person("U1"), program, ProfileInput(role="mentee", wants="go"))
     members.leave(TEAM, "U1", program.id)
     with pytest.raises(NotAMember):
         members.leave(TEAM, "U1", program.id)
@@ -145,7 +145,7 @@ def test_forget_deletes_every_row_that_names_the_person(
     other = programs.create(TEAM, ADMIN, mentoring("Coffee", kind="coffee"))
     members.join(TEAM, person("U1"), program, ProfileInput(role="mentor", offers="go"))
     members.join(TEAM, person("U1"), other, ProfileInput(role="peer"))
-    members.join(TEAM, person("U2"), program, ProfileInput(role="mentee"))
+    members.join(TEAM, person("U2"), program, ProfileInput(role="mentee", wants="go"))
     members.forget(TEAM, "U1")
     with db.session() as session:
         assert session.get(Person, (TEAM, "U1")) is None
