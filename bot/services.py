@@ -15,6 +15,7 @@ from bot.home.service import HomeService
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
 from bot.pairing.rounds import RoundService
+from bot.slack.client import sending_client
 from bot.slack.delivery import Deliverer, Outbox
 from bot.slack.people import PeopleDirectory
 
@@ -53,6 +54,6 @@ class Services:
             home=HomeService(client, programs, memberships, access),
             events=EventLedger(db, clock),
             rounds=RoundService(db, clock, people, programs),
-            deliverer=Deliverer(db, client, clock),
+            deliverer=Deliverer(db, sending_client(client), clock),
             outbox=Outbox(db, clock),
         )

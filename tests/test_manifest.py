@@ -26,6 +26,7 @@ EXPECTED_BOT_SCOPES = {
     "im:write",
     "mpim:write",
     "im:history",
+    "mpim:history",
     "users:read",
     "channels:read",
     "groups:read",

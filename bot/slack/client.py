@@ -27,3 +27,17 @@ def make_web_client(settings: Settings) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def sending_client(client: WebClient) -> WebClient:
+    """The same client for the outbox, retrying only what Slack certainly didn't process.
+
+    A 429 means "not done"; a dropped connection or a 5xx may mean "done, answer lost", and
+    retrying chat.postMessage then would send a second copy. The outbox settles those itself.
+    """
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )

@@ -35,8 +35,11 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT = "sprout_message"
 MAX_ATTEMPTS = 8
-#: A "sending" row older than this, found by a process that just took the lease, is in doubt.
-IN_DOUBT_AFTER = timedelta(seconds=0)
+#: How far back (in pages of 200, newest first) a message in doubt is looked for.
+HISTORY_PAGES = 5
+#: What a history lookup can say besides a ts.
+NOT_FOUND = object()
+UNKNOWN = object()
 
 #: Errors that say a person can no longer be reached; retrying will not help.
 GONE = frozenset({"user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot"})
@@ -201,7 +204,12 @@ class Deliverer:
     # -- running ------------------------------------------------------------------------
 
     def deliver_due(self, limit: int | None = None) -> int:
-        """Send every message that is due (up to ``limit``); returns how many were sent."""
+        """Send every message that is due (up to ``limit``); returns how many were sent.
+
+        One sender at a time: the process holding the scheduler lease calls this from one
+        thread, so at the start of a pass nothing is in flight and anything "sending" is in doubt.
+        """
+        self.settle_in_doubt()
         sent = 0
         while limit is None or sent < limit:
             claimed = self._claim(self._batch if limit is None else min(self._batch, limit - sent))
@@ -213,37 +221,40 @@ class Deliverer:
         return sent
 
     def settle_in_doubt(self) -> int:
-        """Settle messages a dead sender left "sending": sent if Slack has them, else pending.
+        """Settle messages whose fate is unknown: "sent" if Slack has them, else "pending".
 
-        Called when this process takes the lease, before it sends anything new.
+        A row is "sending" only while a send is in flight, so between passes every such row
+        belongs to a sender that died or to an answer that never came back. Each one is looked
+        up in its conversation's history by the key in its metadata; if the history can't be
+        read, the row stays in doubt for the next pass rather than risk a second copy.
         """
-        cutoff = self._clock.now() - IN_DOUBT_AFTER
         with self._db.session() as session:
             rows = list(
                 session.scalars(
-                    sa.select(OutboxMessage).where(
-                        OutboxMessage.status == OutboxStatus.SENDING,
-                        OutboxMessage.claimed_at <= cutoff,
-                    )
+                    sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
                 )
             )
+        settled = 0
         for row in rows:
-            ts = self._find_in_history(row) if row.channel_id else None
+            found = self._find_in_history(row) if row.channel_id else NOT_FOUND
+            if found is UNKNOWN:
+                continue
             with self._db.session() as session:
                 stored = session.get(OutboxMessage, row.id)
                 if stored is None or stored.status is not OutboxStatus.SENDING:
                     continue
-                if ts:
+                if isinstance(found, str):
                     stored.status, stored.ts, stored.sent_at = (
                         OutboxStatus.SENT,
-                        ts,
+                        found,
                         self._clock.now(),
                     )
                 else:
                     stored.status = OutboxStatus.PENDING
-        if rows:
-            log.info("settled %d messages left in doubt by a previous sender", len(rows))
-        return len(rows)
+                settled += 1
+        if settled:
+            log.info("settled %d messages whose delivery was in doubt", settled)
+        return settled
 
     # -- one message --------------------------------------------------------------------
 
@@ -294,8 +305,13 @@ class Deliverer:
             self._failed(message_id, team_id, recipients, method, error)
             return False
         except OSError as error:
-            log.warning("network error sending %s: %s", key, type(error).__name__)
-            self._retry_later(message_id, "network")
+            log.warning("network error in %s for %s: %s", method, key, type(error).__name__)
+            if method == "chat.postMessage":
+                # Slack may have the message and only the answer was lost: leave it in doubt,
+                # for the next pass to look up, rather than post it again blind.
+                self._update(message_id, error="unknown outcome")
+            else:
+                self._retry_later(message_id, "network")
             return False
         self._update(
             message_id,
@@ -331,7 +347,14 @@ class Deliverer:
         error: SlackApiError,
     ) -> None:
         code = str(error.response.get("error") or "")
-        if error.response.status_code == 429:
+        if method == "chat.postMessage" and error.response.status_code >= 500:
+            log.warning(
+                "message %d: Slack answered %d; checking before any retry",
+                message_id,
+                error.response.status_code,
+            )
+            self._update(message_id, error="unknown outcome")
+        elif error.response.status_code == 429:
             retry_after = float(error.response.headers.get("Retry-After", 1) or 1)
             self._pacer.back_off(method, retry_after)
             self._retry_later(message_id, "ratelimited", delay=retry_after, count=False)
@@ -413,16 +436,18 @@ class Deliverer:
             return error.response.get("error") in {"user_not_found", "user_not_visible"}
         return bool(user.get("deleted"))
 
-    def _find_in_history(self, row: OutboxMessage) -> str | None:
-        """The ts of our message with this key in the conversation, if Slack has it."""
-        oldest = (row.claimed_at or row.created_at) - timedelta(minutes=5)
+    def _find_in_history(self, row: OutboxMessage) -> str | object:
+        """The ts of our message with this key in its conversation, NOT_FOUND, or UNKNOWN.
+
+        Newest first and without an ``oldest`` bound, so the answer doesn't depend on this
+        machine's clock agreeing with Slack's; a message in doubt is among the latest ones.
+        """
         cursor: str | None = None
         try:
-            while True:
+            for _ in range(HISTORY_PAGES):
                 self._pacer.wait("conversations.history")
                 page = self._client.conversations_history(
                     channel=row.channel_id or "",
-                    oldest=f"{oldest.timestamp():.6f}",
                     include_all_metadata=True,
                     limit=200,
                     cursor=cursor,
@@ -434,12 +459,16 @@ class Deliverer:
                         return str(message.get("ts"))
                 cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
                 if not cursor:
-                    return None
+                    return NOT_FOUND
         except SlackApiError as error:
             log.warning(
-                "could not read history to settle %s: %s", row.key, error.response.get("error")
+                "can't read history to settle %s yet: %s", row.key, error.response.get("error")
             )
-            return None
+            return UNKNOWN
+        except OSError as error:
+            log.warning("can't read history to settle %s yet: %s", row.key, type(error).__name__)
+            return UNKNOWN
+        return NOT_FOUND
 
     def _update(self, message_id: int, **values: Any) -> None:
         with self._db.session() as session:
@@ -474,10 +503,6 @@ class DeliveryWorker:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        try:
-            self._deliverer.settle_in_doubt()
-        except Exception as error:
-            log.error("settling in-doubt messages failed: %s", type(error).__name__)
         while not self._stop.is_set():
             try:
                 sent = self._deliverer.deliver_due()
