@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock, SystemClock
 from bot.config import FIX_HINTS, ConfigError, Settings, load_settings
-from bot.db import Database, upgrade
+from bot.db import Database, one_at_a_time, upgrade
 from bot.logs import bolt_logger, configure_logging
 from bot.prompts.library import sync_prompts
 from bot.scheduling.scheduler import SchedulerRunner
@@ -54,7 +54,7 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
     if missing:
         raise ConfigError(_missing_message(missing))
     db = open_database(settings, migrate=migrate)
-    with db.session() as session:
+    with one_at_a_time(db.engine), db.session() as session:
         sync_prompts(session)
     client = make_web_client(settings)
     check_credentials(client, settings)

@@ -64,12 +64,34 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     migration transaction takes an advisory lock (see migrations/env.py), on SQLite a file lock
     beside the database serialises them.
     """
-    database = engine.url.database
-    if engine.url.get_backend_name() == "sqlite" and database:
-        with FileLock(str(Path(database).resolve()) + ".migrate.lock", thread_local=False):
+    if engine.url.get_backend_name() == "sqlite":
+        with one_at_a_time(engine):
             command.upgrade(alembic_config(engine), revision)
     else:
         command.upgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def one_at_a_time(engine: Engine) -> Iterator[None]:
+    """Start-up work that processes starting together must take turns at (seeding data).
+
+    PostgreSQL: a session-level advisory lock; SQLite: a file lock beside the database.
+    """
+    if engine.url.get_backend_name() == "sqlite":
+        database = engine.url.database or "sprout.db"
+        with FileLock(str(Path(database).resolve()) + ".migrate.lock", thread_local=False):
+            yield
+        return
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(
+                sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+            connection.commit()
 
 
 @contextmanager
