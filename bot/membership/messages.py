@@ -433,7 +433,9 @@ def program_modal(program: Program | None, default_timezone: str) -> dict[str, A
 def _settings_inputs(settings: ProgramSettings) -> list[Any]:
     """The round and matching settings, each with its documented default filled in."""
     sizes = options((f"Groups of {n}", str(n)) for n in range(2, 5))
-    days = options((f"{n} days before the round ends", str(n)) for n in range(0, 7))
+    days = options(
+        [("Don't ask", "0")] + [(f"{n} days before the round ends", str(n)) for n in range(1, 7)]
+    )
     terms = options((f"{n} months", str(n)) for n in (1, 2, 3, 4, 6, 9, 12))
     notice = options([("A day before each coffee round, with a way to skip it", "yes")])
     overlap = options([("Only pair mentors and mentees whose working days overlap 2 hours", "yes")])

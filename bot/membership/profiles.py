@@ -14,7 +14,22 @@ from bot.errors import CannotJoin, NotAMember
 from bot.membership.messages import joined_text
 from bot.slack.delivery import enqueue
 from bot.slack.people import PeopleDirectory, SlackPerson
-from models import Membership, MembershipStatus, Person, Program, ProgramOwner, Role
+from models import (
+    Conversation,
+    DoNotPair,
+    Group,
+    GroupMember,
+    Membership,
+    MembershipStatus,
+    Mentorship,
+    OutboxMessage,
+    Person,
+    Program,
+    ProgramOwner,
+    Role,
+    RoundSkip,
+    Unmatched,
+)
 from models.forms import FormErrors, ProfileInput
 from models.programs import ProgramKind
 
@@ -187,12 +202,48 @@ class MembershipService:
             return membership.program
 
     def forget(self, team_id: str, user_id: str) -> None:
-        """Delete every row that names the person: profile, memberships, ownerships."""
+        """Delete every row that names the person, and every message that mentions them.
+
+        Their groups stay for the others in them (who met whom is partly the others' story),
+        but without the person, and without the "why you were matched" that named them.
+        """
         with self._db.session() as session:
-            for model in (Membership, ProgramOwner):
+            groups = list(
+                session.scalars(
+                    sa.select(GroupMember.group_id).where(
+                        GroupMember.team_id == team_id, GroupMember.user_id == user_id
+                    )
+                )
+            )
+            if groups:
+                session.execute(sa.update(Group).where(Group.id.in_(groups)).values(reasons=[]))
+            for model in (Membership, ProgramOwner, GroupMember, Unmatched, RoundSkip):
                 session.execute(
                     sa.delete(model).where(model.team_id == team_id, model.user_id == user_id)
                 )
+            session.execute(
+                sa.delete(DoNotPair).where(
+                    DoNotPair.team_id == team_id,
+                    sa.or_(DoNotPair.user_id == user_id, DoNotPair.other_id == user_id),
+                )
+            )
+            session.execute(
+                sa.delete(Mentorship).where(
+                    Mentorship.team_id == team_id,
+                    sa.or_(Mentorship.mentor_id == user_id, Mentorship.mentee_id == user_id),
+                )
+            )
+            # Messages to them, or naming them: the recipients list and the text both tell.
+            for message in session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.team_id == team_id)
+            ):
+                if user_id in message.recipients or f"<@{user_id}>" in message.text:
+                    session.delete(message)
+            session.execute(
+                sa.delete(Conversation).where(
+                    Conversation.team_id == team_id, Conversation.members.like(f"%{user_id}%")
+                )
+            )
             session.execute(
                 sa.delete(Person).where(Person.team_id == team_id, Person.user_id == user_id)
             )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+import models
 from bot.scheduling import jobs
 from models import Answer, GroupMember, Mentorship, OutboxMessage, OutboxStatus, Person, Round
 from sandbox import Message
@@ -261,3 +263,24 @@ def test_a_pair_never_gets_the_same_starter_twice(bot: RunningBot) -> None:
     with bot.sprout.services.db.session() as session:
         keys = [k for r in session.query(Round) for g in r.groups for k in g.starter_key.split("+")]
     assert len(keys) == 16 and len(set(keys)) == 16
+
+
+def test_forget_me_leaves_no_row_that_names_the_person(coffee: RunningBot) -> None:
+    services = coffee.sprout.services
+    services.rounds.run(TEAM, 1)
+    deliver(coffee)
+    services.rounds.avoid(TEAM, "U03CAM", "U02BEN")
+    services.rounds.skip(TEAM, "U02BEN", 1, "2026-12-07")
+    ben = coffee.person("U02BEN")
+    ben.mentor("forget-me")
+    question = ben.reply()
+    ben.click("membership.forget.confirm", question)
+    ben.replaced(question)
+
+    with services.db.engine.connect() as connection:
+        for table in models.Base.metadata.sorted_tables:
+            for row in connection.execute(sa.select(table)):
+                assert "U02BEN" not in repr(tuple(row)), f"{table.name} still names them"
+    # the others keep their introduction
+    with services.db.session() as session:
+        assert session.query(GroupMember).filter(GroupMember.user_id != "U02BEN").count() == 4
