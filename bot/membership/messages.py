@@ -442,52 +442,15 @@ def _settings_inputs(settings: ProgramSettings) -> list[Any]:
     blocks: list[Any] = [
         divider(),
         section("*Rounds and matching*"),
-        InputBlock(
-            block_id="group_size",
-            label="Coffee chats: group size",
-            element=StaticSelectElement(
-                action_id="group_size",
-                options=sizes,
-                initial_option=_pick(sizes, str(settings.group_size)),
-            ),
-        ),
-        InputBlock(
-            block_id="notice_before_round",
-            label="Coffee chats: notice",
-            optional=True,
-            element=CheckboxesElement(
-                action_id="notice_before_round",
-                options=notice,
-                initial_options=notice if settings.notice_before_round else None,
-            ),
-        ),
-        InputBlock(
-            block_id="followup_days",
-            label='Ask "did you meet?"',
-            element=StaticSelectElement(
-                action_id="followup_days",
-                options=days,
-                initial_option=_pick(days, str(settings.followup_days)),
-            ),
-        ),
-        InputBlock(
-            block_id="term_months",
-            label="Mentoring: pairs last",
-            element=StaticSelectElement(
-                action_id="term_months",
-                options=terms,
-                initial_option=_pick(terms, str(settings.term_months)),
-            ),
-        ),
-        InputBlock(
-            block_id="require_shared_hours",
-            label="Mentoring: working hours",
-            optional=True,
-            element=CheckboxesElement(
-                action_id="require_shared_hours",
-                options=overlap,
-                initial_options=overlap if settings.require_shared_hours else None,
-            ),
+        _select("group_size", "Coffee chats: group size", sizes, settings.group_size),
+        _tick("notice_before_round", "Coffee chats: notice", notice, settings.notice_before_round),
+        _select("followup_days", 'Ask "did you meet?"', days, settings.followup_days),
+        _select("term_months", "Mentoring: pairs last", terms, settings.term_months),
+        _tick(
+            "require_shared_hours",
+            "Mentoring: working hours",
+            overlap,
+            settings.require_shared_hours,
         ),
     ]
     for block_id, label, value in (
@@ -510,6 +473,28 @@ def _settings_inputs(settings: ProgramSettings) -> list[Any]:
             )
         )
     return blocks
+
+
+def _select(block_id: str, label: str, choices: list[Any], value: object) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=StaticSelectElement(
+            action_id=block_id, options=choices, initial_option=_pick(choices, str(value))
+        ),
+    )
+
+
+def _tick(block_id: str, label: str, choice: list[Any], ticked: bool) -> InputBlock:
+    """A single checkbox; unticked arrives as an empty list, so it is optional to Slack."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        element=CheckboxesElement(
+            action_id=block_id, options=choice, initial_options=choice if ticked else None
+        ),
+    )
 
 
 def _pick(choices: list[Any], value: str | None) -> Any:
