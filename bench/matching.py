@@ -377,7 +377,9 @@ def bench_coffee(
         )
         times.append(seconds)
         reported += len(result.repeats)
-        placed = sorted(m for g in result.groups for m in g.members) + result.left_out
+        placed = sorted(m for g in result.groups for m in g.members) + [
+            u for u, _ in result.left_out
+        ]
         misplaced += 0 if sorted(placed) == everyone else 1
         met_now = [
             frozenset(pair)

@@ -15,6 +15,8 @@ from functools import cache
 
 #: Pools up to this size are grouped exactly (a bitmask search); larger ones by greedy + repair.
 EXACT_UP_TO = 12
+#: Costs more than any number of repeats, so a grouping seats such a pair only when forced.
+BLOCKED_COST = 10**6
 #: How far the greedy passes look ahead for someone who fits, and how many groups a swap tries.
 SCAN = 64
 MAX_GROUP_SIZE = 4
@@ -28,20 +30,26 @@ class Peer:
     interests: frozenset[str] = frozenset()
 
 
+#: Why someone sat a coffee round out: the pool had nobody else, or nobody else for them.
+ALONE = "alone"
+NO_PARTNER = "no_partner"
+
+
 @dataclass(frozen=True)
 class CoffeeGroup:
     members: tuple[str, ...]
     reasons: tuple[str, ...]
     #: Pairs in this group who met within the cooldown.
     repeats: tuple[frozenset[str], ...] = ()
-    #: Pairs in this group who asked not to be paired (only when nothing else was possible).
-    blocked: tuple[frozenset[str], ...] = ()
+    #: Topics in common, in whole points, so previews can show how good a fit a group is.
+    score: int = 0
 
 
 @dataclass(frozen=True)
 class CoffeeResult:
     groups: list[CoffeeGroup]
-    left_out: list[str]
+    #: (user_id, ALONE or NO_PARTNER) for everyone not in a group.
+    left_out: list[tuple[str, str]]
     note: str | None = None
 
     @property
@@ -65,10 +73,10 @@ class _Rules:
         self.blocked = blocked
 
     def cost(self, a: str, b: str) -> int:
-        """0 for a fresh pair; higher the more recently they met; huge for do-not-pair."""
+        """0 for a fresh pair; higher the more recently they met; prohibitive for do-not-pair."""
         pair = frozenset((a, b))
         if pair in self.blocked:
-            return 10**6
+            return BLOCKED_COST
         last = self.last_met.get(pair)
         if last is None:
             return 0
@@ -76,6 +84,7 @@ class _Rules:
         return 0 if ago > self.cooldown else self.cooldown + 1 - ago
 
     def allowed(self, a: str, b: str) -> bool:
+        """Free to meet: never met within the cooldown and no do-not-pair between them."""
         return self.cost(a, b) == 0
 
     def group_cost(self, members: Sequence[str]) -> int:
@@ -99,39 +108,59 @@ def group_peers(
     people = list(by_id)
     random.Random(seed).shuffle(people)
     if len(people) < 2:
-        return CoffeeResult([], people, "not enough people for a group this round")
+        return CoffeeResult([], [(p, ALONE) for p in people], None)
     rules = _Rules(last_met or {}, round_number, cooldown, blocked)
     if size == 2:
         groups = _pairs(people, rules)
     else:
         groups = _larger_groups(people, size, rules, random.Random(seed + 1))
+    groups, left_out = _part_blocked(groups, rules.blocked)
     result = [
         CoffeeGroup(
             tuple(members),
             why_coffee([by_id[m] for m in members]),
-            tuple(
-                pair
-                for pair in _pairs_of(members)
-                if not rules.allowed(*pair) and pair not in rules.blocked
-            ),
-            tuple(pair for pair in _pairs_of(members) if pair in rules.blocked),
+            tuple(pair for pair in _pairs_of(members) if not rules.allowed(*pair)),
+            fit([by_id[m] for m in members]),
         )
         for members in groups
     ]
     repeats = sum(len(g.repeats) for g in result)
-    blocked_together = sum(len(g.blocked) for g in result)
-    notes = []
+    note = None
     if repeats:
-        notes.append(
+        note = (
             f"{repeats} pair(s) meet again within {cooldown} rounds: the people left had all "
             "met each other recently, so the least recent acquaintances were paired."
         )
-    if blocked_together:
-        notes.append(
-            f"{blocked_together} pair(s) who asked not to meet had to share a group: the pool "
-            "left no other way."
-        )
-    return CoffeeResult(result, [], " ".join(notes) or None)
+    return CoffeeResult(result, [(user_id, NO_PARTNER) for user_id in left_out], note)
+
+
+def _part_blocked(
+    groups: list[list[str]], blocked: frozenset[frozenset[str]]
+) -> tuple[list[list[str]], list[str]]:
+    """Never seat people who asked not to meet together, even when the pool is too small.
+
+    Grouping already avoids such pairs whenever it can; what is left here had no other way, so
+    the person in the most such pairs sits this round out (and anyone left alone with them).
+    Nobody is told why: a do-not-pair wish stays private.
+    """
+    kept: list[list[str]] = []
+    left_out: list[str] = []
+    for group in groups:
+        members = list(group)
+        while True:
+            clashes = {
+                m: sum(frozenset((m, o)) in blocked for o in members if o != m) for m in members
+            }
+            worst = max(members, key=lambda m: (clashes[m], members.index(m)))
+            if clashes[worst] == 0:
+                break
+            members.remove(worst)
+            left_out.append(worst)
+        if len(members) >= 2:
+            kept.append(members)
+        else:
+            left_out.extend(members)
+    return kept, left_out
 
 
 def _pairs_of(members: Sequence[str]) -> list[frozenset[str]]:
@@ -288,6 +317,16 @@ def _improve_by_swap(groups: list[list[str]], k: int, rules: _Rules, rng: random
                     groups[k], groups[other_k] = a, b
                     return True
     return False
+
+
+def fit(members: Sequence[Peer]) -> int:
+    """Ten points for each topic two members share or one can tell another about."""
+    points = 0
+    for i, a in enumerate(members):
+        for b in members[i + 1 :]:
+            points += len((a.interests | a.offers | a.wants) & (b.interests | b.offers | b.wants))
+            points += len(a.offers & b.wants) + len(b.offers & a.wants)
+    return 10 * points
 
 
 def why_coffee(members: Sequence[Peer]) -> tuple[str, ...]:

@@ -243,9 +243,10 @@ class RoundService:
             seed=_seed(program.id, period.key),
         )
         groups = [
-            PlannedGroup(tuple((u, "peer") for u in g.members), 0, g.reasons) for g in result.groups
+            PlannedGroup(tuple((u, "peer") for u in g.members), g.score, g.reasons)
+            for g in result.groups
         ]
-        unmatched = [(user_id, "alone") for user_id in result.left_out]
+        unmatched = list(result.left_out)
         return RoundPlan(program, period, number, groups, unmatched, note=result.note)
 
     def _plan_mentoring(

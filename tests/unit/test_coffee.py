@@ -93,6 +93,30 @@ def test_small_pools_are_grouped_with_the_fewest_repeats(seed: int) -> None:
     assert len(result.repeats) == minimum_repeats(people, last_met, 4)
 
 
+def test_people_who_asked_not_to_meet_are_never_grouped_even_when_forced() -> None:
+    blocked = frozenset({frozenset(("U000", "U001"))})
+    result = group_peers(peers(2), blocked=blocked)
+    assert result.groups == []
+    assert sorted(result.left_out) == [("U000", "no_partner"), ("U001", "no_partner")]
+    assert result.note is None  # nobody is told about a do-not-pair wish
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 40), st.integers(2, 4), st.integers(0, 1000))
+def test_blocked_pairs_never_share_a_group(n: int, size: int, seed: int) -> None:
+    people = [p.user_id for p in peers(n)]
+    blocked = frozenset(
+        frozenset((people[i], people[(i * 7 + 3) % n])) for i in range(n) if i != (i * 7 + 3) % n
+    )
+    result = group_peers(peers(n), size=size, blocked=blocked, seed=seed)
+    for group in result.groups:
+        assert not any(
+            frozenset(pair) in blocked for pair in itertools.combinations(group.members, 2)
+        )
+    placed = [m for g in result.groups for m in g.members] + [u for u, _ in result.left_out]
+    assert sorted(placed) == sorted(people)
+
+
 def test_do_not_pair_is_respected() -> None:
     blocked = frozenset({frozenset(("U000", "U001")), frozenset(("U002", "U003"))})
     for seed in range(20):
@@ -103,7 +127,7 @@ def test_do_not_pair_is_respected() -> None:
 
 def test_one_person_is_told_there_is_nobody_to_meet() -> None:
     result = group_peers(peers(1))
-    assert result.groups == [] and result.left_out == ["U000"]
+    assert result.groups == [] and result.left_out == [("U000", "alone")]
 
 
 def test_reasons_say_what_people_share() -> None:
