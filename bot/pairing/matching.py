@@ -277,6 +277,7 @@ def match_mentoring(
     capacity = np.array([max(0, m.capacity) if m.available else 0 for m in mentors], np.int64)
     assigned = _solve(len(mentees), capacity, mentee_idx, mentor_idx, score)
 
+    assigned = _without_mirrored_pairs(assigned, mentors, mentees)
     pairs: list[Pair] = []
     used = np.zeros(len(mentors), dtype=np.int64)
     for i, j, points in assigned:
@@ -299,6 +300,25 @@ def match_mentoring(
     }
     pairs.sort(key=lambda p: (p.mentor_id, p.mentee_id))
     return MentoringResult(pairs, unmatched, spare)
+
+
+def _without_mirrored_pairs(
+    assigned: list[tuple[int, int, int]],
+    mentors: Sequence[Candidate],
+    mentees: Sequence[Candidate],
+) -> list[tuple[int, int, int]]:
+    """Two people who both mentor and learn may not mentor each other in the same round.
+
+    The assignment can't express that rule, and it binds only when two "both" people fit each
+    other both ways and each direction wins; then the weaker direction is dropped.
+    """
+    by_pair = {(mentors[j].user_id, mentees[i].user_id): (i, j, p) for i, j, p in assigned}
+    dropped = {
+        by_pair[(a, b)]
+        for (a, b) in by_pair
+        if (b, a) in by_pair and (by_pair[(a, b)][2], a) < (by_pair[(b, a)][2], b)
+    }
+    return [edge for edge in assigned if edge not in dropped]
 
 
 def _solve(
