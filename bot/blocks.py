@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -25,6 +27,22 @@ SECTION_LIMIT = 3000
 def escape(text: str) -> str:
     """Escape what people typed so Slack shows it as text, never as a mention or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MENTION = re.compile(r"&lt;(@[UW][A-Z0-9]+|#C[A-Z0-9]+)&gt;")
+
+
+def escape_keeping_mentions(text: str) -> str:
+    """Escape text that Sprout composed around mentions: the mentions stay mentions.
+
+    What people typed is lower-cased into tags, so it can't forge an upper-case <@U…> here.
+    """
+    return _MENTION.sub(r"<\1>", escape(text))
+
+
+def slack_date(instant: datetime, fallback: str) -> str:
+    """A date each reader sees in their own time zone (Slack's date formatting)."""
+    return f"<!date^{int(instant.timestamp())}^{{date_long}}|{fallback}>"
 
 
 def clip(text: str, limit: int) -> str:

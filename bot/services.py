@@ -53,7 +53,7 @@ class Services:
             memberships=memberships,
             home=HomeService(client, programs, memberships, access),
             events=EventLedger(db, clock),
-            rounds=RoundService(db, clock, people, programs),
+            rounds=RoundService(db, clock, people, programs, settings.sprout_admins),
             deliverer=Deliverer(db, sending_client(client), clock),
             outbox=Outbox(db, clock),
         )

@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import actions, button, clip, context, escape, header, section, to_dicts
+from bot.blocks import (
+    actions,
+    button,
+    clip,
+    context,
+    escape,
+    escape_keeping_mentions,
+    header,
+    section,
+    slack_date,
+    to_dicts,
+)
+from bot.pairing.coffee import ALONE, NO_PARTNER
 from bot.pairing.matching import EXCLUDED, NO_HOURS, NO_SKILL, TAKEN, UNAVAILABLE
 from models import Group, Mentorship, Program, ProgramKind, Round
 
@@ -30,28 +42,30 @@ ANSWER_BUTTONS = (
 #: Why someone was left out, told to them.
 UNMATCHED_FOR_YOU = {
     NO_SKILL: "no mentor in the program offers what you want to learn yet",
-    NO_HOURS: "the mentors who offer what you want to learn share less than 2 working hours "
-    "with you",
-    EXCLUDED: "the mentors who fit you are full or were paired with you before",
+    NO_HOURS: "the mentors who offer what you want to learn share too few working hours with you",
+    EXCLUDED: "the mentors who fit you have no free place this round",
     TAKEN: "the mentors who fit you went to mentees they fit even better this round",
     UNAVAILABLE: "you're paused or not taking part right now",
-    "alone": "you were the only one available this round",
+    ALONE: "you were the only one available this round",
+    NO_PARTNER: "there was nobody else available for you this round",
 }
 #: The same, told to the program's owners.
 UNMATCHED_FOR_OWNERS = {
     NO_SKILL: "no mentor offers what they want to learn",
-    NO_HOURS: "fitting mentors share under 2 working hours with them",
-    EXCLUDED: "fitting mentors are full or were paired with them before",
+    NO_HOURS: "fitting mentors share too few working hours with them",
+    EXCLUDED: "fitting mentors are full, away, paired with them before, or avoided",
     TAKEN: "fitting mentors went to better fits",
     UNAVAILABLE: "not available",
-    "alone": "the only one available",
+    ALONE: "the only one available",
+    NO_PARTNER: "nobody else available for them",
 }
 #: A preview or summary message stays well inside Slack's 50 blocks.
 MAX_GROUPS_LISTED = 25
 
 
 def _date(program: Program, instant: Any) -> str:
-    return f"{instant.astimezone(ZoneInfo(program.timezone)):%A %d %B}"
+    """The date in each reader's own zone; the program's zone is the fallback text."""
+    return slack_date(instant, f"{instant.astimezone(ZoneInfo(program.timezone)):%A %d %B}")
 
 
 def _answer_buttons(group_id: int) -> Any:
@@ -59,7 +73,11 @@ def _answer_buttons(group_id: int) -> Any:
 
 
 def introduction(
-    program: Program, round_: Round, group: Group, starters: list[str]
+    program: Program,
+    round_: Round,
+    group: Group,
+    starters: list[str],
+    profiles: dict[str, tuple[list[str], list[str]]] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The group DM that introduces people: who, why, how to start, and the three buttons."""
     mentions = [f"<@{m.user_id}>" for m in group.members]
@@ -75,12 +93,25 @@ def introduction(
         title = "Meet your mentoring partner"
     else:
         who = f"{', '.join(mentions)}: you're having a coffee chat from *{escape(program.name)}*."
+        lines = []
+        for member in group.members:
+            offers, wants = (profiles or {}).get(member.user_id, ([], []))
+            about = "; ".join(
+                part
+                for part in (
+                    f"can talk about {escape(', '.join(offers[:4]))}" if offers else "",
+                    f"curious about {escape(', '.join(wants[:4]))}" if wants else "",
+                )
+                if part
+            )
+            lines.append(f"• <@{member.user_id}>" + (f": {about}" if about else ""))
+        who += "\n" + "\n".join(lines)
         start = (
             f"*Something light:* {escape(starters[0])}\n"
             f"*Something deeper:* {escape(starters[1] if len(starters) > 1 else starters[0])}"
         )
         title = "Time for a coffee chat"
-    why = "\n".join(f"• {escape(r)}" for r in group.reasons[:4])
+    why = "\n".join(f"• {escape_keeping_mentions(r)}" for r in group.reasons[:4])
     blocks = [
         header(title),
         section(who),
@@ -172,9 +203,9 @@ def _groups_lines(plan: RoundPlan) -> list[str]:
     lines = []
     for group in plan.groups[:MAX_GROUPS_LISTED]:
         people = " + ".join(f"<@{u}>" for u, _ in group.members)
-        score = f" · score {group.score}" if plan.program.kind is ProgramKind.MENTORING else ""
+        score = f" · score {group.score}"
         why = "; ".join(group.reasons[:2])
-        lines.append(f"{people}{score}\n      _{escape(clip(why, 200))}_")
+        lines.append(f"{people}{score}\n      _{escape_keeping_mentions(clip(why, 200))}_")
     hidden = len(plan.groups) - MAX_GROUPS_LISTED
     if hidden > 0:
         lines.append(f"…and {hidden} more groups")
@@ -254,10 +285,15 @@ def round_summary(plan: RoundPlan) -> tuple[str, list[dict[str, Any]]]:
 
 
 def run_reply(program: Program, result: RunResult) -> str:
+    if not result.created and result.open_until is not None:
+        return (
+            f"A round of *{escape(program.name)}* is still running ({result.existing_groups} "
+            f"groups) until {_date(program, result.open_until)}; the next one starts then."
+        )
     if not result.created:
         return (
-            f"This period's round of *{escape(program.name)}* has already run "
-            f"({result.existing_groups} groups). The next one starts with the next period."
+            f"Nobody in *{escape(program.name)}* is available to match yet, so no round was "
+            "started. Rounds start once people have joined."
         )
     plan = result.plan
     assert plan is not None

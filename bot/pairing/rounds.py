@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import random
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from bot.membership.programs import ProgramService
 from bot.pairing import messages
 from bot.pairing.coffee import Peer, group_peers
 from bot.pairing.matching import Candidate, Weights, goal_words, match_mentoring
-from bot.pairing.periods import Cadence, Period, period_at
+from bot.pairing.periods import Cadence, Period, next_slot, period_at
 from bot.prompts.library import draw
 from bot.slack.delivery import enqueue
 from bot.slack.people import PeopleDirectory, SlackPerson
@@ -94,7 +95,10 @@ class RoundPlan:
     spare: dict[str, int] = field(default_factory=dict)
     note: str | None = None
     ghosts: list[str] = field(default_factory=list)
+    #: Ids of mentorships this round ends because a side left or can't be reached.
     ended: list[int] = field(default_factory=list)
+    #: What each member offers and wants, for the "who is who" of introductions.
+    profiles: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class RunResult:
     created: bool
     plan: RoundPlan | None
     existing_groups: int = 0
+    #: When the round that already covers now ends (nothing was created).
+    open_until: datetime | None = None
 
 
 class RoundService:
@@ -112,11 +118,14 @@ class RoundService:
         clock: Clock,
         people: PeopleDirectory,
         programs: ProgramService,
+        admins: Iterable[str] = (),
     ) -> None:
         self._db = db
         self._clock = clock
         self._people = people
         self._programs = programs
+        #: Who gets a round's summary when a scheduled round's program has no owners.
+        self._admins = sorted(admins)
 
     # -- planning -----------------------------------------------------------------------
 
@@ -154,6 +163,8 @@ class RoundService:
                 Membership.program_id == program.id,
                 Membership.status == MembershipStatus.ACTIVE,
             )
+            # A stable order: the seeded shuffle then gives a preview and its run the same draw.
+            .order_by(Membership.user_id)
         ).all()
         skipped = set(
             session.scalars(
@@ -162,26 +173,26 @@ class RoundService:
                 )
             )
         )
-        ghosts = self._ghosts(session, program, settings, now)
-        taking_part: list[tuple[Membership, Person]] = []
-        for membership, person in rows:
+        available: set[str] = set()
+        for _, person in rows:
             known = slack_people.get(person.user_id)
-            gone = known is None or known.deleted or known.is_bot
-            if gone or person.inactive or person.is_paused(now):
-                continue
-            if person.user_id in skipped or person.user_id in ghosts:
-                continue
-            taking_part.append((membership, person))
+            gone = (known is not None and (known.deleted or known.is_bot)) or person.inactive
+            if not gone and not person.is_paused(now) and person.user_id not in skipped:
+                available.add(person.user_id)
+        ghosts = self._ghosts(session, program, settings, available)
+        available -= ghosts
+        # Pairs whose mentor or mentee is gone end before matching, freeing both sides.
+        ended = self._ended_mentorships(session, program, rows)
         blocked = self._blocked(session, program.team_id)
         if program.kind is ProgramKind.COFFEE:
+            taking_part = [(m, p) for m, p in rows if p.user_id in available]
             plan = self._plan_coffee(
                 session, program, settings, period, number, taking_part, blocked
             )
         else:
             plan = self._plan_mentoring(
-                session, program, settings, period, now, number, taking_part, blocked
+                session, program, settings, period, number, rows, available, blocked, set(ended)
             )
-        ended = self._ended_mentorships(session, program, {p.user_id for _, p in taking_part}, rows)
         return RoundPlan(
             program,
             period,
@@ -192,6 +203,7 @@ class RoundService:
             plan.note,
             sorted(ghosts),
             ended,
+            profiles={m.user_id: (list(m.offers), list(m.wants)) for m, _ in rows},
         )
 
     def _plan_coffee(
@@ -255,18 +267,21 @@ class RoundService:
         program: Program,
         settings: ProgramSettings,
         period: Period,
-        now: datetime,
         number: int,
-        taking_part: list[tuple[Membership, Person]],
+        rows: Sequence[tuple[Membership, Person]],
+        available: set[str],
         blocked: frozenset[frozenset[str]],
+        ending: set[int],
     ) -> RoundPlan:
-        active = list(
-            session.scalars(
+        active = [
+            m
+            for m in session.scalars(
                 sa.select(Mentorship).where(
                     Mentorship.program_id == program.id, Mentorship.ended_at.is_(None)
                 )
             )
-        )
+            if m.id not in ending
+        ]
         load: dict[str, int] = defaultdict(int)
         paired_mentees = set()
         for mentorship in active:
@@ -278,25 +293,31 @@ class RoundService:
                 sa.select(Mentorship).where(Mentorship.program_id == program.id)
             )
         )
+        # Someone already mentoring a person can't become that person's mentee as well.
+        blocked |= frozenset(frozenset((m.mentor_id, m.mentee_id)) for m in active)
         mentors, mentees = [], []
-        for membership, person in taking_part:
+        for membership, person in rows:
             offset = utc_offset_hours(person.timezone, period.starts_at)
             interests = goal_words(membership.goals)
+            here = person.user_id in available
             if membership.role.mentors:
-                spare = membership.capacity - load[person.user_id]
-                if spare > 0:
-                    mentors.append(
-                        Candidate(
-                            person.user_id,
-                            offers=frozenset(membership.offers),
-                            wants=frozenset(membership.wants),
-                            interests=interests,
-                            utc_offset=offset,
-                            capacity=spare,
-                        )
+                # Full and absent mentors stay in, with no place to give, so a mentee who
+                # fits only them is told that, not that nobody offers what they want.
+                mentors.append(
+                    Candidate(
+                        person.user_id,
+                        offers=frozenset(membership.offers),
+                        wants=frozenset(membership.wants),
+                        interests=interests,
+                        utc_offset=offset,
+                        capacity=max(0, membership.capacity - load[person.user_id]),
+                        available=here,
                     )
-            if membership.role in {Role.MENTEE, Role.BOTH} and (
-                person.user_id not in paired_mentees
+                )
+            if (
+                membership.role in {Role.MENTEE, Role.BOTH}
+                and here
+                and (person.user_id not in paired_mentees)
             ):
                 mentees.append(
                     Candidate(
@@ -319,7 +340,11 @@ class RoundService:
         return RoundPlan(program, period, number, groups, unmatched, result.spare)
 
     def _ghosts(
-        self, session: Session, program: Program, settings: ProgramSettings, now: datetime
+        self,
+        session: Session,
+        program: Program,
+        settings: ProgramSettings,
+        candidates: set[str],
     ) -> set[str]:
         """People whose last few introductions (of rounds that ended) all went unanswered.
 
@@ -331,7 +356,7 @@ class RoundService:
             sa.select(Round.number, Group.id, GroupMember.user_id, GroupMember.answer)
             .join(Group, Group.round_id == Round.id)
             .join(GroupMember, GroupMember.group_id == Group.id)
-            .where(Round.program_id == program.id, Round.ends_at <= now)
+            .where(Round.program_id == program.id, Round.ends_at <= self._clock.now())
             .order_by(Round.number)
         ).all()
         group_met: dict[int, bool] = defaultdict(bool)
@@ -360,7 +385,6 @@ class RoundService:
     def _ended_mentorships(
         session: Session,
         program: Program,
-        taking_part: set[str],
         rows: Iterable[tuple[Membership, Person]],
     ) -> list[int]:
         """Active mentorships a side of which has left the program or can't be reached."""
@@ -394,11 +418,18 @@ class RoundService:
         existing = self._existing(program.id, period.key)
         if existing is not None:
             return existing
+        still_open = self._open_round(program.id, now)
+        if still_open is not None:
+            # The cadence changed mid-period: let the running round finish first.
+            return still_open
         slack_people = self._people.everyone(team_id)
         try:
             with self._db.session() as session:
                 self._note_people(session, team_id, slack_people, now)
                 plan = self._plan(session, program, period, now, slack_people)
+                if not (plan.groups or plan.unmatched or plan.ghosts or plan.ended):
+                    # Nobody to match yet: keep the period free for the people still to join.
+                    return RunResult(0, False, plan)
                 round_id = self._store(session, plan, now, actor_id)
         except sa.exc.IntegrityError:
             # Another process (or a job that fired twice) created this period's round first.
@@ -415,6 +446,21 @@ class RoundService:
         )
         return RunResult(round_id, True, plan)
 
+    def _open_round(self, program_id: int, now: datetime) -> RunResult | None:
+        with self._db.session() as session:
+            latest = session.scalar(
+                sa.select(Round)
+                .where(Round.program_id == program_id, Round.ends_at > now)
+                .order_by(Round.number.desc())
+                .limit(1)
+            )
+            if latest is None:
+                return None
+            count = session.scalar(
+                sa.select(sa.func.count()).select_from(Group).where(Group.round_id == latest.id)
+            )
+            return RunResult(latest.id, False, None, int(count or 0), open_until=latest.ends_at)
+
     def _existing(self, program_id: int, period_key: str) -> RunResult | None:
         with self._db.session() as session:
             found = session.scalar(
@@ -422,14 +468,23 @@ class RoundService:
             )
             if found is None:
                 return None
-            return RunResult(found.id, False, None, existing_groups=len(found.groups))
+            count = session.scalar(
+                sa.select(sa.func.count()).select_from(Group).where(Group.round_id == found.id)
+            )
+            return RunResult(found.id, False, None, int(count or 0), open_until=found.ends_at)
 
     def _note_people(
         self, session: Session, team_id: str, slack_people: dict[str, SlackPerson], now: datetime
     ) -> None:
-        """Refresh names and time zones, and mark people Slack no longer has as inactive."""
+        """Refresh names and time zones, and mark people Slack no longer has as inactive.
+
+        Someone missing from users.list (a guest from another organisation, say) is asked
+        about on their own before being counted as gone.
+        """
         for person in session.scalars(sa.select(Person).where(Person.team_id == team_id)):
             known = slack_people.get(person.user_id)
+            if known is None:
+                known = self._people.lookup(team_id, person.user_id)
             if known is None or known.deleted:
                 if not person.inactive:
                     person.inactive = True
@@ -484,7 +539,7 @@ class RoundService:
                         term_ends_at=now + term,
                     )
                 )
-            text, blocks = messages.introduction(program, round_, group, starter)
+            text, blocks = messages.introduction(program, round_, group, starter, plan.profiles)
             enqueue(
                 session,
                 team_id=program.team_id,
@@ -513,7 +568,7 @@ class RoundService:
             self._pause_ghost(session, program, round_, user_id, now)
         for mentorship_id in plan.ended:
             self._end(session, mentorship_id, "left", now)
-        owners = set(program.owner_ids) or ({actor_id} if actor_id else set())
+        owners = set(program.owner_ids) or ({actor_id} if actor_id else set(self._admins))
         summary_text, summary_blocks = messages.round_summary(plan)
         for owner in sorted(owners):
             enqueue(
@@ -666,7 +721,10 @@ class RoundService:
             return due
 
     def skip(self, team_id: str, user_id: str, program_id: int, period_key: str) -> Program:
+        """Sit out the round of ``period_key``, if it hasn't started yet."""
         program = self._programs.get(team_id, program_id)
+        if period_key <= period_at(cadence_of(program), self._clock.now()).key:
+            raise UserFacingError("That round has already started; you can skip the next one.")
         with self._db.session() as session:
             if session.get(RoundSkip, (program_id, period_key, user_id)) is None:
                 session.add(
@@ -685,9 +743,14 @@ class RoundService:
                 return 0
             if not ProgramSettings.of(program.settings).notice_before_round:
                 return 0
-            upcoming = period_at(cadence_of(program), now + timedelta(days=1, minutes=5))
-            if upcoming.starts_at <= now:
+            cadence = cadence_of(program)
+            starts = next_slot(cadence, now)
+            # About a day ahead; 36 hours leaves room for a clock change in between.
+            if starts - now > timedelta(hours=36) or not cadence.is_round_week(
+                starts.astimezone(cadence.zone).date()
+            ):
                 return 0
+            upcoming = period_at(cadence, starts)
             people = session.execute(
                 sa.select(Person)
                 .join(
@@ -805,4 +868,4 @@ class RoundService:
 
 def _seed(program_id: int, period_key: str) -> int:
     """The same round always draws the same way: previews show what a run will do."""
-    return int(period_key.replace("-", "")) * 1000 + program_id
+    return zlib.crc32(f"{program_id}:{period_key}".encode())

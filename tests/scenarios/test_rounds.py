@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 import models
+from bot.errors import UserFacingError
 from bot.scheduling import jobs
 from models import Answer, GroupMember, Mentorship, OutboxMessage, OutboxStatus, Person, Round
 from sandbox import Message
@@ -86,7 +87,7 @@ def test_a_round_runs_once_per_period(coffee: RunningBot) -> None:
     ada.mentor("round run")
     ada.reply()
     ada.mentor("round run")
-    assert "has already run" in ada.reply().text
+    assert "is still running (2 groups)" in ada.reply().text
     deliver(coffee)
     assert len(group_dms(coffee)) == 2
 
@@ -284,3 +285,91 @@ def test_forget_me_leaves_no_row_that_names_the_person(coffee: RunningBot) -> No
     # the others keep their introduction
     with services.db.session() as session:
         assert session.query(GroupMember).filter(GroupMember.user_id != "U02BEN").count() == 4
+
+
+def test_a_mentee_whose_fitting_mentor_is_full_is_told_so(mentoring: RunningBot) -> None:
+    rounds = mentoring.sprout.services.rounds
+    rounds.run(TEAM, 1)  # Finn (capacity 1) now mentors Emeka
+    join(mentoring.person("U11KAI"), role="mentee", wants="python")
+    with mentoring.sprout.services.db.session() as session:
+        ends_at = session.query(Round).one().ends_at
+    mentoring.clock.set(ends_at + timedelta(minutes=1))
+    plan = rounds.plan(TEAM, 1)
+    assert ("U11KAI", "excluded") in plan.unmatched
+
+
+def test_when_a_mentor_leaves_their_mentee_is_matched_again(mentoring: RunningBot) -> None:
+    rounds = mentoring.sprout.services.rounds
+    rounds.run(TEAM, 1)
+    join(mentoring.person("U04DEV"), role="mentor", offers="python", capacity="1")
+    finn = mentoring.person("U06FIN")
+    finn.mentor("leave")
+    finn.click("membership.leave.confirm", finn.reply())
+    with mentoring.sprout.services.db.session() as session:
+        ends_at = session.query(Round).one().ends_at
+    mentoring.clock.set(ends_at + timedelta(minutes=1))
+    second = rounds.run(TEAM, 1)
+    assert second.plan is not None
+    assert ("U04DEV", "U05EME") in [tuple(u for u, _ in g.members) for g in second.plan.groups]
+    deliver(mentoring)
+    told = mentoring.sandbox.wait_for_message("U05EME", lambda m: "has ended" in m.text)
+    assert "one of you has left the program" in told.text
+
+
+def test_reasons_show_people_as_mentions(bot: RunningBot) -> None:
+    create_program(bot, "Coffee", kind="coffee")
+    join(bot.person("U02BEN"), offers="chess", wants="design")
+    join(bot.person("U03CAM"), offers="design", wants="chess")
+    bot.sprout.services.rounds.run(TEAM, 1)
+    deliver(bot)
+    [intro] = group_dms(bot)
+    shown = texts(intro.blocks)
+    assert "<@U02BEN> can tell <@U03CAM> about chess" in shown or (
+        "<@U03CAM> can tell <@U02BEN> about chess" in shown
+    )
+    assert "&lt;@" not in shown
+    assert "<@U02BEN>: can talk about chess; curious about design" in shown
+
+
+def test_a_cadence_change_mid_round_waits_for_the_running_round(coffee: RunningBot) -> None:
+    coffee.sprout.services.rounds.run(TEAM, 1)
+    ada = coffee.person(SEED_ADMIN_ID)
+    ada.mentor("program edit")
+    ada.submit(weekday="3")
+    ada.reply()
+    ada.mentor("round run")
+    assert "is still running" in ada.reply().text
+    with coffee.sprout.services.db.session() as session:
+        assert session.query(Round).count() == 1
+
+
+def test_a_round_with_nobody_to_match_is_not_started(bot: RunningBot) -> None:
+    create_program(bot, "Coffee", kind="coffee")
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("round run")
+    assert "Nobody in *Coffee* is available" in ada.reply().text
+    with bot.sprout.services.db.session() as session:
+        assert session.query(Round).count() == 0
+
+
+def test_a_round_that_started_can_no_longer_be_skipped(coffee: RunningBot) -> None:
+    rounds = coffee.sprout.services.rounds
+    current = rounds.plan(TEAM, 1).period.key
+    with pytest.raises(UserFacingError, match="already started"):
+        rounds.skip(TEAM, "U02BEN", 1, current)
+
+
+def test_the_notice_goes_out_a_day_ahead_across_the_clock_change(bot: RunningBot) -> None:
+    # A Sunday 10:00 Berlin round on 2026-10-25, the day summer time ends: 25 hours after
+    # Saturday 10:00, which is when the notice job fires.
+    create_program(
+        bot,
+        "Coffee",
+        kind="coffee",
+        weekday="6",
+        timezone="Europe/Berlin",
+        notice_before_round=["yes"],
+    )
+    join(bot.person("U02BEN"))
+    bot.clock.set(datetime(2026, 10, 24, 8, 0, tzinfo=UTC))  # Saturday 10:00 CEST
+    assert bot.sprout.services.rounds.notice(1) == 1
