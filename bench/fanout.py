@@ -12,9 +12,13 @@ What runs: a sandbox Slack (this process, real HTTP, Slack's tiers enforced with
 ``time_scale=S``, so every limit is S times faster: Tier 3 becomes 50 per 60/S seconds) holds
 a workspace with two people per group (``U1000000``... in eight time zones). A round of N
 introductions (keys ``intro:0``..., two recipients each) is enqueued into a fresh SQLite
-outbox. A sender process (this file with ``--worker``: a Deliverer with the production client
-from ``make_web_client`` and a Pacer on SLACK_RATES scaled by S) does what Sprout does when
-it takes the lease: ``settle_in_doubt()``, then ``deliver_due()`` until the outbox is empty.
+outbox. A sender process (this file with ``--worker``: a Deliverer with the client
+production's outbox uses, ``sending_client(make_web_client(...))``, which retries nothing,
+and a Pacer on SLACK_RATES scaled by S) does what Sprout does when it takes the lease:
+``settle_in_doubt()``, then ``deliver_due()`` until the outbox is empty. Unlike production's,
+it settles what the sender before it left "sending" at once (``in_doubt_after=0``) rather
+than after IN_DOUBT_AFTER (two minutes, for posts a deposed leader may still have in
+flight): the bench killed that sender, so none of its posts can still be on the way.
 
 - straight: one sender delivers the whole round.
 - kill: the sender gets SIGKILL halfway, at the worst instant: the moment the sandbox has
@@ -64,7 +68,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -75,7 +79,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import Database, upgrade
 from bot.logs import configure_logging
-from bot.slack.client import make_web_client
+from bot.slack.client import make_web_client, sending_client
 from bot.slack.delivery import SLACK_RATES, Deliverer, Pacer, enqueue
 from models import OutboxMessage, OutboxStatus
 from sandbox import SlackSandbox, Workspace, seeded_workspace
@@ -106,7 +110,9 @@ def worker(db_url: str, api_url: str, scale: float) -> None:
     db = Database.from_url(db_url)
     settings = Settings(slack_bot_token=SEED_BOT_TOKEN, slack_api_url=api_url, database_url=db_url)
     pacer = Pacer({method: rate.scaled(scale) for method, rate in SLACK_RATES.items()})
-    deliverer = Deliverer(db, make_web_client(settings), SystemClock(), pacer)
+    client = sending_client(make_web_client(settings))
+    # The sender before this one is dead (killed, or done): settle what it left at once.
+    deliverer = Deliverer(db, client, SystemClock(), pacer, in_doubt_after=timedelta(0))
     deliverer.settle_in_doubt()
     deadline = time.monotonic() + RUN_TIMEOUT
     while unfinished(db):

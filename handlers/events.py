@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.services import Services
+from bot.slack.delivery import Priority
 from handlers.guard import guarded
 
 DM_REPLY = (
@@ -40,4 +41,5 @@ def register(app: App, services: Services) -> None:
                 f"dm-reply:{body.get('event_id') or event.get('ts')}",
                 [str(event.get("user") or "")],
                 DM_REPLY,
+                priority=Priority.REPLY,
             )

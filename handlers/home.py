@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import home
 from bot.errors import UserFacingError
 from bot.services import Services
+from bot.slack.delivery import Priority
 from handlers.guard import guarded
 from handlers.membership import open_join_modal
 from handlers.payloads import action_value, int_or_none, who
@@ -24,7 +25,9 @@ def register(app: App, services: Services) -> None:
 
         def reply(text: str, **_: Any) -> None:
             click = body.get("trigger_id") or body.get("actions", [{}])[0].get("action_ts")
-            services.outbox.send(team_id, f"home-reply:{click}", [user_id], text)
+            services.outbox.send(
+                team_id, f"home-reply:{click}", [user_id], text, priority=Priority.REPLY
+            )
 
         return reply
 

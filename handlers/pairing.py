@@ -46,7 +46,7 @@ def register(app: App, router: Router, services: Services) -> None:
         if ctx.args and not people:
             raise UsageError("Name the person with an @mention: `/mentor end @name`.")
         services.rounds.end_mentorship(ctx.team_id, ctx.user_id, people)
-        ctx.respond(text="Done: the mentorship has ended, and both of you have been told.")
+        ctx.respond(text=messages.ENDED_REPLY)
 
     @router.add("avoid", "[@person]", "Never be paired with someone (only you will know).")
     def avoid(ctx: CommandContext) -> None:
@@ -55,12 +55,7 @@ def register(app: App, router: Router, services: Services) -> None:
             raise UsageError("Name the person with an @mention: `/mentor avoid @name`.")
         for other in people:
             services.rounds.avoid(ctx.team_id, ctx.user_id, other)
-        listed = services.rounds.avoided(ctx.team_id, ctx.user_id)
-        if not listed:
-            ctx.respond(text="You aren't avoiding anyone. `/mentor avoid @name` to add someone.")
-            return
-        names = ", ".join(f"<@{u}>" for u in listed)
-        ctx.respond(text=f"Sprout will never pair you with {names}. Nobody else is told.")
+        ctx.respond(text=messages.avoided_text(services.rounds.avoided(ctx.team_id, ctx.user_id)))
 
     @router.add("unavoid", "<@person>", "Allow pairing with someone again.")
     def unavoid(ctx: CommandContext) -> None:
@@ -93,12 +88,12 @@ def register(app: App, router: Router, services: Services) -> None:
         ack()
         team_id, user_id = who(body)
         with guarded(respond=respond):
-            program_id, _, period = action_value(body).partition(":")
-            program = services.rounds.skip(team_id, user_id, int(program_id), period)
-            respond(
-                replace_original=True,
-                text=f"You're sitting out this round of *{program.name}*. See you in the next.",
-            )
+            raw_id, _, period = action_value(body).partition(":")
+            program_id = int_or_none(raw_id)
+            if program_id is None or not period:
+                raise UserFacingError("That button no longer works.")
+            program = services.rounds.skip(team_id, user_id, program_id, period)
+            respond(replace_original=True, text=messages.skipped_text(program))
 
     @app.action(messages.GHOST_STAY)
     @app.action(messages.GHOST_PAUSE)
@@ -108,15 +103,9 @@ def register(app: App, router: Router, services: Services) -> None:
         team_id, user_id = who(body)
         choice = body["actions"][0]["action_id"]
         with guarded(respond=respond):
-            if choice == messages.GHOST_STAY:
-                services.memberships.resume(team_id, user_id)
-                text = "Welcome back: you'll be in the next round."
-            elif choice == messages.GHOST_PAUSE:
-                text = "You stay paused. `/mentor resume` whenever you're ready."
-            else:
-                program_id = int_or_none(action_value(body)) or 0
-                program = services.memberships.leave(team_id, user_id, program_id)
-                services.memberships.resume(team_id, user_id)
-                text = f"You've left *{program.name}*. Thanks for taking part."
-            respond(replace_original=True, text=text)
+            program_id = int_or_none(action_value(body))
+            if program_id is None:
+                raise UserFacingError("That button no longer works.")
+            program = services.rounds.ghost_choice(team_id, user_id, program_id, choice)
+            respond(replace_original=True, text=messages.ghost_choice_text(choice, program))
             services.home.publish(team_id, user_id)

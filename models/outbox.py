@@ -2,7 +2,8 @@
 
 The unique ``key`` says what the message is ("intro:42", "followup:42", ...), so enqueuing it
 twice is a no-op; the status walks pending -> sending -> sent (or failed), so a crash between
-sending and recording is found and settled on restart instead of sending twice.
+sending and recording is found and settled on restart instead of sending twice. ``priority``
+puts replies to people ahead of a round's bulk introductions (see bot/slack/delivery.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class OutboxStatus(enum.StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+    #: What the sender asks for: due rows of a status, most urgent lane first, oldest first.
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(sa.String(32))
@@ -37,12 +39,18 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(sa.Text)
     blocks: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    #: 0 = a reply to something a person just did, 1 = normal, 2 = bulk (a round's intros).
+    priority: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     channel_id: Mapped[str | None] = mapped_column(sa.String(32), default=None)
     ts: Mapped[str | None] = mapped_column(sa.String(32), default=None)
-    #: When a sender took it; a "sending" row whose sender died is checked against Slack.
+    #: When a sender took it (refreshed just before the post); a "sending" row is checked
+    #: against Slack only once this is old enough that no send can still be in flight.
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The token of the claim that made the row "sending", so a sender only ever writes to (or
+    #: posts) the rows it claimed, and nobody settles a row under a sender that re-checked it.
+    claim: Mapped[str | None] = mapped_column(sa.String(32), default=None)
     error: Mapped[str | None] = mapped_column(sa.String(80), default=None)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -125,5 +125,8 @@ class Membership(Base):
     )
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Introductions before this don't count towards the unanswered-introductions rule: set
+    #: when the rule pauses someone, and again when they choose to stay in.
+    ghost_reset_at: Mapped[datetime | None] = mapped_column(default=None)
 
     program: Mapped[Program] = relationship(back_populates="memberships")

@@ -24,7 +24,10 @@ class Round(Base):
     """One period of a program; the unique (program, period) makes a double-fired job harmless."""
 
     __tablename__ = "rounds"
-    __table_args__ = (sa.UniqueConstraint("program_id", "period"),)
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "period"),
+        sa.UniqueConstraint("program_id", "number", name="uq_rounds_program_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(sa.String(32), index=True)

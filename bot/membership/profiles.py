@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import CannotJoin, NotAMember
 from bot.membership.messages import joined_text
-from bot.slack.delivery import enqueue
+from bot.slack.delivery import Priority, enqueue
 from bot.slack.people import PeopleDirectory, SlackPerson
 from models import (
     Conversation,
@@ -171,6 +171,7 @@ class MembershipService:
                 recipients=[person.user_id],
                 text=joined_text(program, newly),
                 now=now,
+                priority=Priority.REPLY,
             )
             return membership, newly
 

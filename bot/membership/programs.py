@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotAllowed, ProgramNotFound
 from bot.membership.messages import program_saved_text
-from bot.slack.delivery import enqueue
+from bot.slack.delivery import Priority, enqueue
 from bot.slack.people import PeopleDirectory
 from models import Membership, MembershipStatus, Person, Program, ProgramOwner
 from models.forms import FormErrors, ProgramInput, name_key
@@ -202,6 +202,7 @@ class ProgramService:
             recipients=[actor_id],
             text=program_saved_text(program, created),
             now=now,
+            priority=Priority.REPLY,
         )
 
     def _check_channel(self, data: ProgramInput) -> None:

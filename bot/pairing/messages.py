@@ -302,3 +302,25 @@ def run_reply(program: Program, result: RunResult) -> str:
         f"introductions are on their way and {len(plan.unmatched)} people were told why they "
         "weren't matched. The owners get a summary by DM."
     )
+
+
+def ghost_choice_text(choice: str, program: Program) -> str:
+    return {
+        GHOST_STAY: "Welcome back: you'll be in the next round.",
+        GHOST_PAUSE: "You stay paused. `/mentor resume` whenever you're ready.",
+        GHOST_LEAVE: f"You've left *{escape(program.name)}*. Thanks for taking part.",
+    }[choice]
+
+
+def skipped_text(program: Program) -> str:
+    return f"You're sitting out this round of *{escape(program.name)}*. See you in the next."
+
+
+def avoided_text(user_ids: list[str]) -> str:
+    if not user_ids:
+        return "You aren't avoiding anyone. `/mentor avoid @name` to add someone."
+    names = ", ".join(f"<@{u}>" for u in user_ids)
+    return f"Sprout will never pair you with {names}. Nobody else is told."
+
+
+ENDED_REPLY = "Done: the mentorship has ended, and both of you have been told."

@@ -29,7 +29,7 @@ from bot.pairing.coffee import Peer, group_peers
 from bot.pairing.matching import Candidate, Weights, goal_words, match_mentoring
 from bot.pairing.periods import Cadence, Period, next_slot, period_at
 from bot.prompts.library import draw
-from bot.slack.delivery import enqueue
+from bot.slack.delivery import Priority, enqueue
 from bot.slack.people import PeopleDirectory, SlackPerson
 from models import (
     Answer,
@@ -352,13 +352,32 @@ class RoundService:
         group said they met or scheduled it.
         """
         limit = settings.ghost_limit
-        rows = session.execute(
-            sa.select(Round.number, Group.id, GroupMember.user_id, GroupMember.answer)
-            .join(Group, Group.round_id == Round.id)
-            .join(GroupMember, GroupMember.group_id == Group.id)
-            .where(Round.program_id == program.id, Round.ends_at <= self._clock.now())
-            .order_by(Round.number)
-        ).all()
+        reset: dict[str, datetime] = {
+            user_id: reset_at
+            for user_id, reset_at in session.execute(
+                sa.select(Membership.user_id, Membership.ghost_reset_at).where(
+                    Membership.program_id == program.id, Membership.ghost_reset_at.is_not(None)
+                )
+            )
+            if reset_at is not None
+        }
+        rows = [
+            (number, group_id, user_id, answer)
+            for number, created_at, group_id, user_id, answer in session.execute(
+                sa.select(
+                    Round.number,
+                    Round.created_at,
+                    Group.id,
+                    GroupMember.user_id,
+                    GroupMember.answer,
+                )
+                .join(Group, Group.round_id == Round.id)
+                .join(GroupMember, GroupMember.group_id == Group.id)
+                .where(Round.program_id == program.id, Round.ends_at <= self._clock.now())
+                .order_by(Round.number)
+            )
+            if user_id not in reset or created_at > reset[user_id]
+        ]
         group_met: dict[int, bool] = defaultdict(bool)
         for _, group_id, _, answer in rows:
             if answer in {Answer.MET, Answer.SCHEDULED}:
@@ -548,6 +567,7 @@ class RoundService:
                 text=text,
                 blocks=blocks,
                 now=now,
+                priority=Priority.BULK,
             )
         for user_id, reason in plan.unmatched:
             session.add(
@@ -635,6 +655,11 @@ class RoundService:
         if person is None:
             return
         person.paused, person.paused_until, person.updated_at = True, None, now
+        session.execute(
+            sa.update(Membership)
+            .where(Membership.program_id == program.id, Membership.user_id == user_id)
+            .values(ghost_reset_at=now)
+        )
         text, blocks = messages.ghost_notice(program)
         enqueue(
             session,
@@ -701,6 +726,7 @@ class RoundService:
                     text=text,
                     blocks=blocks,
                     now=now,
+                    priority=Priority.BULK,
                 )
             round_.followed_up_at = now
             return asked
@@ -719,6 +745,31 @@ class RoundService:
                 if now >= round_.ends_at - timedelta(days=days):
                     due.append(round_.id)
             return due
+
+    def ghost_choice(self, team_id: str, user_id: str, program_id: int, choice: str) -> Program:
+        """Answer to "your introductions went unanswered": stay in, stay paused, or leave.
+
+        Staying in starts the count of unanswered introductions afresh; leaving this program
+        lifts the pause, which otherwise holds for every program the person is in.
+        """
+        program = self._programs.get(team_id, program_id)
+        if choice == messages.GHOST_PAUSE:
+            return program
+        now = self._clock.now()
+        with self._db.session() as session:
+            membership = session.scalar(
+                sa.select(Membership).where(
+                    Membership.program_id == program_id, Membership.user_id == user_id
+                )
+            )
+            person = session.get(Person, (team_id, user_id))
+            if membership is None or person is None:
+                raise UserFacingError("You're not in that program any more.")
+            if choice == messages.GHOST_LEAVE:
+                membership.status, membership.left_at = MembershipStatus.LEFT, now
+            membership.ghost_reset_at = now
+            person.paused, person.paused_until, person.updated_at = False, None, now
+        return program
 
     def skip(self, team_id: str, user_id: str, program_id: int, period_key: str) -> Program:
         """Sit out the round of ``period_key``, if it hasn't started yet."""
@@ -779,6 +830,7 @@ class RoundService:
                     text=text,
                     blocks=blocks,
                     now=now,
+                    priority=Priority.BULK,
                 )
             return sent
 

@@ -5,7 +5,10 @@ re-run after a crash or a misfire does no harm, and given only ids so they read 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from bot.errors import UserFacingError
+from bot.pairing.periods import period_at
 from bot.pairing.rounds import cadence_of
 from bot.services import Services
 
@@ -32,16 +35,39 @@ def prune_processed_events() -> None:
     log.info("pruned %d processed event ids", removed)
 
 
+#: A round still starts this long after its slot, if the process was down when it came.
+CATCH_UP = timedelta(days=1)
+
+
 def run_scheduled_round(team_id: str, program_id: int) -> None:
-    """A program's weekly slot: start a round if this is one of its round weeks."""
+    """Start the current period's round if its slot passed within the catch-up window.
+
+    The cron job fires weekly; the period, not the day it happens to run, decides, so a
+    late firing after midnight, or the catch-up pass after an outage, starts the right round,
+    and off-weeks of a fortnightly program find their round already there.
+    """
     s = services()
-    program = s.programs.get(team_id, program_id)
-    cadence = cadence_of(program)
-    today = s.clock.now().astimezone(cadence.zone).date()
-    if not cadence.is_round_week(today):
+    try:
+        program = s.programs.get(team_id, program_id)
+    except UserFacingError:
+        return  # the program was deleted since the job was scheduled
+    now = s.clock.now()
+    period = period_at(cadence_of(program), now)
+    if now - period.starts_at > CATCH_UP:
         return
-    result = s.rounds.run(team_id, program_id)
+    result = s.rounds.run(team_id, program_id, period=period)
     log.info("scheduled round for program %d: created=%s", program_id, result.created)
+
+
+def catch_up_rounds() -> None:
+    """Start any round whose slot passed while no process was running its job."""
+    s = services()
+    for team_id in s.programs.team_ids():
+        for program in s.programs.programs(team_id):
+            try:
+                run_scheduled_round(team_id, program.id)
+            except Exception as error:  # one program's trouble must not stop the others
+                log.error("catch-up for program %d failed: %s", program.id, type(error).__name__)
 
 
 def send_round_notice(team_id: str, program_id: int) -> None:

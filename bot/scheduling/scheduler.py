@@ -63,7 +63,8 @@ def sync_programs(scheduler: BackgroundScheduler, services: Services) -> None:
             ):
                 wanted.add(job_id)
                 existing = scheduler.get_job(job_id)
-                if existing is not None and str(existing.trigger) == str(trigger):
+                # str() of a cron trigger leaves out its zone: compare both.
+                if existing is not None and _same(existing.trigger, trigger):
                     continue
                 scheduler.add_job(
                     func,
@@ -79,6 +80,12 @@ def sync_programs(scheduler: BackgroundScheduler, services: Services) -> None:
             job.remove()
 
 
+def _same(current: object, wanted: CronTrigger) -> bool:
+    return str(current) == str(wanted) and str(getattr(current, "timezone", "")) == str(
+        wanted.timezone
+    )
+
+
 def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
     """Jobs every Sprout runs; replace_existing keeps one copy however often this runs."""
     for job_id, func, trigger in (
@@ -89,6 +96,7 @@ def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
         ),
         ("rounds.sync_program_jobs", jobs.sync_program_jobs, IntervalTrigger(minutes=1)),
         ("rounds.follow_up", jobs.follow_up_rounds, IntervalTrigger(minutes=15)),
+        ("rounds.catch_up", jobs.catch_up_rounds, IntervalTrigger(minutes=15)),
         ("mentorships.end_finished_terms", jobs.end_finished_terms, IntervalTrigger(hours=6)),
     ):
         scheduler.add_job(
@@ -99,6 +107,30 @@ def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
             coalesce=True,
             misfire_grace_time=3600,
         )
+
+
+class _SharedLease:
+    """The lease, safe to ask from the delivery thread as well as from the watcher.
+
+    An advisory lease checks itself on its one database connection, which two threads must
+    not use at once.
+    """
+
+    def __init__(self, lease: Lease) -> None:
+        self._lease = lease
+        self._lock = threading.Lock()
+
+    def try_acquire(self) -> bool:
+        with self._lock:
+            return self._lease.try_acquire()
+
+    def still_held(self) -> bool:
+        with self._lock:
+            return self._lease.still_held()
+
+    def release(self) -> None:
+        with self._lock:
+            self._lease.release()
 
 
 class SchedulerRunner:
@@ -112,7 +144,7 @@ class SchedulerRunner:
         deliver: bool = True,
     ) -> None:
         self._services = services
-        self._lease = lease or lease_for(services.db.engine)
+        self._lease: Lease = _SharedLease(lease or lease_for(services.db.engine))
         self._check_every = check_every
         self._install = install
         self._deliver = deliver
@@ -171,7 +203,10 @@ class SchedulerRunner:
         self._scheduler = _current = scheduler
         if self._deliver:
             sync_programs(scheduler, self._services)
-            self._worker = DeliveryWorker(self._services.deliverer)
+            # The worker asks the lease before every post, so a leader that lost it (say its
+            # database connection dropped mid-send) stops posting even before this watcher
+            # notices; the outbox's claims keep it from posting what its successor took.
+            self._worker = DeliveryWorker(self._services.deliverer.fenced(self._lease.still_held))
             self._worker.start()
         log.info("this process holds the scheduler lease and runs scheduled jobs")
         self.became_leader.set()

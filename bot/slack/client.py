@@ -30,14 +30,15 @@ def make_web_client(settings: Settings) -> WebClient:
 
 
 def sending_client(client: WebClient) -> WebClient:
-    """The same client for the outbox, retrying only what Slack certainly didn't process.
+    """The same client for the outbox, which retries nothing: every call is one request.
 
-    A 429 means "not done"; a dropped connection or a 5xx may mean "done, answer lost", and
-    retrying chat.postMessage then would send a second copy. The outbox settles those itself.
+    A dropped connection or a 5xx may mean "done, answer lost", and retrying chat.postMessage
+    then would send a second copy; the outbox settles those itself. Nor does it wait out a
+    429 inside a call: the outbox backs off its pacer and reschedules the message itself, so
+    a post is in flight for at most one request's timeout, which the outbox's in-doubt
+    threshold (``IN_DOUBT_AFTER`` in bot/slack/delivery.py) relies on.
     """
+    # An empty list, not None: None would give slack_sdk's default connection-error retry.
     return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
     )

@@ -1,14 +1,15 @@
 """Kill the sender in the middle of a round, start it again: every intro arrives exactly once.
 
 The sender is a separate process running what Sprout runs when it holds the lease (settle
-what a dead sender left "sending", then send what is due), against the sandbox Slack in this
-process with Slack's rate limits enforced, sped up. It is SIGKILLed at the worst instant, the
+what a dead sender left "sending", then send what is due), with the client production's
+outbox uses, against the sandbox Slack in this process with Slack's rate limits enforced,
+sped up. It is SIGKILLed at the worst instant, the
 moment Slack has stored a message and before the sender hears so; a second process finishes
 the round. The sandbox is the witness: every message carries its outbox key in its metadata.
 
 The in-doubt cases the restart has to tell apart are also checked one by one, without
-processes: a message Slack already has must not be posted again, and one it never got must
-be posted once.
+processes: a message Slack already has must not be posted again, one it never got must be
+posted once, and none is looked up while its post may still be in flight.
 
 Run as ``python -m tests.scenarios.test_delivery_crash DATABASE_URL API_URL`` this module is
 the sender.
@@ -23,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,21 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import Database
-from bot.slack.client import make_web_client
-from bot.slack.delivery import METADATA_EVENT, SLACK_RATES, Deliverer, Pacer, enqueue
+from bot.slack.client import make_web_client, sending_client
+from bot.slack.delivery import (
+    IN_DOUBT_AFTER,
+    METADATA_EVENT,
+    SETTLE_RETRY,
+    SLACK_RATES,
+    Deliverer,
+    Pacer,
+    enqueue,
+)
 from models import OutboxMessage, OutboxStatus
 from sandbox import SlackSandbox, seeded_workspace
 from sandbox.workspace import SEED_BOT_TOKEN
@@ -64,8 +74,10 @@ def group(n: int) -> list[str]:
 def sender(db: Database, api_url: str) -> Deliverer:
     """A deliverer as production builds one, paced to Slack's tiers sped up by SCALE.
 
-    Its clock is the system clock: Slack's message timestamps are wall-clock time, and the
-    history lookup that settles an in-doubt message searches from the time it was claimed.
+    Its client is production's outbox client (no retries) and its clock the system clock.
+    One difference: it settles what the sender before it left "sending" at once, without
+    waiting IN_DOUBT_AFTER for posts that may still be in flight, because that sender is
+    certainly dead (the test killed it, or it finished).
     """
     settings = Settings(
         slack_bot_token=SEED_BOT_TOKEN,
@@ -73,7 +85,8 @@ def sender(db: Database, api_url: str) -> Deliverer:
         database_url=db.engine.url.render_as_string(hide_password=False),
     )
     pacer = Pacer({method: rate.scaled(SCALE) for method, rate in SLACK_RATES.items()})
-    return Deliverer(db, make_web_client(settings), SystemClock(), pacer)
+    client = sending_client(make_web_client(settings))
+    return Deliverer(db, client, SystemClock(), pacer, in_doubt_after=timedelta(0))
 
 
 def deliver_round(db_url: str, api_url: str) -> None:
@@ -217,13 +230,19 @@ def one_intro(db: Database, sandbox: SlackSandbox) -> None:
 
 
 def left_sending(db: Database, channel_id: str | None) -> None:
-    """As a sender that claimed the intro (and perhaps opened its conversation) then died."""
+    """As a sender that claimed the intro (and perhaps opened its conversation) then died.
+
+    It died long enough ago (IN_DOUBT_AFTER) that none of its posts can still be in flight.
+    """
     with db.session() as session:
         session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.key == KEY)
             .values(
-                status=OutboxStatus.SENDING, claimed_at=datetime.now(UTC), channel_id=channel_id
+                status=OutboxStatus.SENDING,
+                claim="dead-sender",
+                claimed_at=datetime.now(UTC) - IN_DOUBT_AFTER,
+                channel_id=channel_id,
             )
         )
 
@@ -233,9 +252,19 @@ def the_row(db: Database) -> OutboxMessage:
         return session.scalars(sa.select(OutboxMessage).where(OutboxMessage.key == KEY)).one()
 
 
-def unpaced(db: Database, sandbox: SlackSandbox) -> Deliverer:
+class Later:
+    """The system clock as it will read ``by`` from now: another sender, some time later."""
+
+    def __init__(self, by: timedelta) -> None:
+        self._by = by
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._by
+
+
+def unpaced(db: Database, sandbox: SlackSandbox, later: timedelta = timedelta(0)) -> Deliverer:
     client = WebClient(token=sandbox.workspace.bot_token, base_url=sandbox.api_url)
-    return Deliverer(db, client, SystemClock(), Pacer({}))
+    return Deliverer(db, client, Later(later), Pacer({}))
 
 
 def test_an_intro_slack_accepted_before_the_sender_died_is_settled_without_a_second_post(
@@ -300,7 +329,16 @@ class HistoryUnreadable(WebClient):
     """conversations.history fails, as it would without the history scopes."""
 
     def conversations_history(self, **kwargs: Any) -> Any:
-        raise SlackApiError("missing_scope", {"ok": False, "error": "missing_scope"})
+        response = SlackResponse(
+            client=self,
+            http_verb="POST",
+            api_url=self.base_url + "conversations.history",
+            req_args={},
+            data={"ok": False, "error": "missing_scope"},
+            headers={},
+            status_code=200,
+        )
+        raise SlackApiError("missing_scope", response)
 
 
 def test_a_lost_answer_is_checked_in_history_not_posted_again(
@@ -311,7 +349,11 @@ def test_a_lost_answer_is_checked_in_history_not_posted_again(
     assert Deliverer(db, lossy, SystemClock(), Pacer({})).deliver_due() == 0
     assert the_row(db).status is OutboxStatus.SENDING  # in doubt, not pending
 
-    unpaced(db, sandbox).deliver_due()
+    # Not looked up while a post of it might still be on its way to Slack ...
+    assert unpaced(db, sandbox).deliver_due() == 0
+    assert sandbox.calls_to("conversations.history") == []
+    # ... but once none can be: found, so never posted again.
+    unpaced(db, sandbox, later=IN_DOUBT_AFTER).deliver_due()
     row = the_row(db)
     assert row.status is OutboxStatus.SENT
     assert keys_in(sandbox, row.channel_id or "") == {KEY: 1}
@@ -329,7 +371,8 @@ def test_while_history_cant_be_read_a_message_in_doubt_is_left_alone(
     assert the_row(db).status is OutboxStatus.SENDING
     assert sandbox.calls_to("chat.postMessage") == []
 
-    unpaced(db, sandbox).deliver_due()  # history readable again: not there, so sent once
+    # History readable again when it is next looked at: not there, so sent once.
+    unpaced(db, sandbox, later=SETTLE_RETRY).deliver_due()
     assert keys_in(sandbox, channel) == {KEY: 1}
 
 

@@ -149,6 +149,16 @@ def test_someone_who_ignores_three_introductions_is_paused_and_asked(bot: Runnin
     assert "Welcome back" in ben.replaced(notice).text
     assert not bot.sprout.services.memberships.profile(TEAM, "U02BEN").paused
 
+    # Staying in starts the count afresh: the next round includes Ben and doesn't pause him.
+    with bot.sprout.services.db.session() as session:
+        ends_at = max(r.ends_at for r in session.query(Round))
+    bot.clock.set(ends_at + timedelta(minutes=1))
+    following = rounds.plan(TEAM, 1)
+    assert "U02BEN" not in following.ghosts
+    assert "U02BEN" in {u for g in following.groups for u, _ in g.members} | {
+        u for u, _ in following.unmatched
+    }
+
 
 def test_skip_this_round_keeps_someone_out_of_the_next_round(coffee: RunningBot) -> None:
     program = coffee.sprout.services.programs.resolve(TEAM, "Coffee")

@@ -50,6 +50,27 @@ def test_each_program_gets_a_round_job_in_its_own_time_zone(
     assert str(scheduler.get_job("round:1").trigger).startswith("cron[day_of_week='fri'")
     assert len([j for j in scheduler.get_jobs() if j.id.startswith("round:")]) == 1
 
+    ada.mentor("program edit")
+    ada.submit(timezone="America/Los_Angeles")  # only the zone changes
+    ada.reply()
+    sync_programs(scheduler, bot.sprout.services)
+    assert str(scheduler.get_job("round:1").trigger.timezone) == "America/Los_Angeles"
+
+
+def test_a_round_missed_while_nothing_ran_is_caught_up_within_a_day(bot: RunningBot) -> None:
+    create_program(bot, "Coffee", kind="coffee", cadence="weekly", timezone="Europe/Berlin")
+    for user in ("U02BEN", "U03CAM"):
+        join(bot.person(user))
+    jobs.bind(bot.sprout.services)
+    bot.clock.set(datetime(2026, 11, 24, 3, tzinfo=UTC))  # Monday's 10:00 slot passed 17 h ago
+    jobs.catch_up_rounds()
+    with bot.sprout.services.db.session() as session:
+        assert [r.period for r in session.query(Round)] == ["2026-11-23"]
+    bot.clock.set(datetime(2026, 12, 2, 12, tzinfo=UTC))  # two days after the next slot
+    jobs.catch_up_rounds()
+    with bot.sprout.services.db.session() as session:
+        assert session.query(Round).count() == 1
+
 
 def test_the_round_job_runs_only_in_round_weeks_and_only_once(bot: RunningBot) -> None:
     create_program(bot, "Coffee", kind="coffee", cadence="biweekly", timezone="Europe/Berlin")

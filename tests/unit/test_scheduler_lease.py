@@ -72,6 +72,7 @@ def test_the_leader_installs_the_standing_jobs_once(
         "housekeeping.prune_processed_events",
         "rounds.sync_program_jobs",
         "rounds.follow_up",
+        "rounds.catch_up",
         "mentorships.end_finished_terms",
     }
     assert {job.id for job in scheduler.get_jobs()} == standing
