@@ -60,8 +60,6 @@ class Group(Base):
     score: Mapped[int] = mapped_column(default=0)
     reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     starter_key: Mapped[str] = mapped_column(sa.String(64))
-    #: The group DM, once the introduction has opened it.
-    channel_id: Mapped[str | None] = mapped_column(sa.String(32), default=None)
 
     round: Mapped[Round] = relationship(back_populates="groups")
     members: Mapped[list[GroupMember]] = relationship(

@@ -30,9 +30,10 @@ def services() -> Services:
 
 
 def prune_processed_events() -> None:
-    """Forget event ids older than Slack's retry window, so the table stays small."""
+    """Forget event ids past Slack's retry window, and messages sent a month ago."""
     removed = services().events.prune()
-    log.info("pruned %d processed event ids", removed)
+    finished = services().outbox.prune()
+    log.info("pruned %d processed event ids and %d finished messages", removed, finished)
 
 
 #: A round still starts this long after its slot, if the process was down when it came.

@@ -112,7 +112,6 @@ def enqueue(
     text: str,
     blocks: list[dict[str, Any]] | None = None,
     now: datetime,
-    not_before: datetime | None = None,
     priority: int = Priority.NORMAL,
 ) -> bool:
     """Record a message to send, once per ``key``; returns whether it was new.
@@ -133,7 +132,7 @@ def enqueue(
         "status": OutboxStatus.PENDING,
         "priority": int(priority),
         "attempts": 0,
-        "next_attempt_at": not_before or now,
+        "next_attempt_at": now,
         "created_at": now,
     }
     dialect = session.get_bind().dialect.name
@@ -156,12 +155,28 @@ def enqueue(
     return session.scalar(statement.returning(OutboxMessage.id)) is not None
 
 
+#: Sent and failed messages (their text names people) are kept this long, then deleted.
+KEEP_FINISHED_FOR = timedelta(days=30)
+
+
 class Outbox:
     """Enqueue from outside a service's own transaction (replies to clicks and DMs)."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+
+    def prune(self) -> int:
+        """Forget finished messages after a while: their idempotency is long past needing."""
+        cutoff = self._clock.now() - KEEP_FINISHED_FOR
+        with self._db.session() as session:
+            result = session.execute(
+                sa.delete(OutboxMessage).where(
+                    OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+                    OutboxMessage.created_at < cutoff,
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def send(
         self,
@@ -732,10 +747,6 @@ class DeliveryWorker:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="sprout-delivery", daemon=True)
         self._thread.start()
-
-    def nudge(self) -> None:
-        """Something was enqueued: look now rather than at the next idle tick."""
-        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()

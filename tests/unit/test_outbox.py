@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -383,3 +383,22 @@ def test_user_not_visible_drops_that_person_and_tells_the_rest(
     with db.session() as session:
         assert session.get(Person, (TEAM, BEN)).inactive  # type: ignore[union-attr]
         assert not session.get(Person, (TEAM, ANA)).inactive  # type: ignore[union-attr]
+
+
+def test_finished_messages_are_forgotten_after_a_month(db: Database) -> None:
+    from bot.slack.delivery import Outbox
+
+    start = datetime(2026, 11, 26, tzinfo=UTC)
+    clock = FrozenClock(start)
+    with db.session() as session:
+        enqueue(session, team_id="T1", key="old", recipients=["U1"], text="hi", now=start)
+        enqueue(session, team_id="T1", key="waiting", recipients=["U1"], text="hi", now=start)
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.key == "old")
+            .values(status=OutboxStatus.SENT)
+        )
+    clock.advance(timedelta(days=31))
+    assert Outbox(db, clock).prune() == 1
+    with db.session() as session:
+        assert [m.key for m in session.query(OutboxMessage)] == ["waiting"]
