@@ -86,6 +86,7 @@ def test_a_round_runs_once_per_period(coffee: RunningBot) -> None:
     ada = coffee.person(SEED_ADMIN_ID)
     ada.mentor("round run")
     ada.reply()
+    deliver(coffee)  # Ada's summary DM arrives too; let it land before she asks again
     ada.mentor("round run")
     assert "is still running (2 groups)" in ada.reply().text
     deliver(coffee)
