@@ -76,10 +76,23 @@ def test_running_a_round_introduces_every_group_in_a_group_dm(coffee: RunningBot
     members = sorted(sorted(members_of(coffee.sandbox, m.channel)) for m in intros)
     assert sorted(u for group in members for u in group) == sorted(PEERS)
     assert sorted(len(g) for g in members) == [2, 3]
-    shown = texts(intros[0].blocks)
-    assert "Why you were matched" in shown
-    assert "Something light:" in shown and "Something deeper:" in shown
-    assert "Can't make it this time" in shown
+    with coffee.sprout.services.db.session() as session:
+        stored = {group.id: sorted(group.user_ids) for group in session.query(Round).one().groups}
+    for intro in intros:
+        # Each group DM holds exactly its stored group, and its buttons answer for that group.
+        in_dm = sorted(members_of(coffee.sandbox, intro.channel))
+        [(group_id, _)] = [(g, m) for g, m in stored.items() if m == in_dm]
+        buttons = [e for b in intro.blocks if b["type"] == "actions" for e in b["elements"]]
+        assert {e["value"] for e in buttons} == {str(group_id)}
+        assert all(f"<@{u}>" in intro.text for u in in_dm)
+        shown = texts(intro.blocks)
+        assert "Why you were matched" in shown
+        assert "Something light:" in shown and "Something deeper:" in shown
+        assert [e["text"]["text"] for e in buttons] == [
+            "We've met",
+            "We've scheduled it",
+            "Can't make it this time",
+        ]
 
 
 def test_a_round_runs_once_per_period(coffee: RunningBot) -> None:
