@@ -9,13 +9,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import home
-from bot.errors import UserFacingError
 from bot.services import Services
 from bot.slack.delivery import Priority
 from handlers.guard import guarded
 from handlers.membership import open_join_modal
-from handlers.payloads import action_value, int_or_none, who
+from handlers.payloads import action_id_value, who
 from handlers.programs import open_program_modal
+from models import Program
 
 
 def register(app: App, services: Services) -> None:
@@ -38,11 +38,8 @@ def register(app: App, services: Services) -> None:
         with guarded():
             services.home.publish(str(body.get("team_id") or ""), str(event.get("user") or ""))
 
-    def program_from(body: dict[str, Any], team_id: str) -> Any:
-        program_id = int_or_none(action_value(body))
-        if program_id is None:
-            raise UserFacingError("That button no longer works; reopen the Home tab.")
-        return services.programs.get(team_id, program_id)
+    def program_from(body: dict[str, Any], team_id: str) -> Program:
+        return services.programs.get(team_id, action_id_value(body))
 
     @app.action(home.JOIN)
     @app.action(home.EDIT_PROFILE)

@@ -13,7 +13,7 @@ from bot.membership import messages
 from bot.membership.pauses import pause_end
 from bot.services import Services
 from handlers.guard import answer_submission, guarded
-from handlers.payloads import action_value, int_or_none, metadata, read_values, who
+from handlers.payloads import action_id_value, int_or_none, metadata, read_values, who
 from handlers.router import CommandContext, Router, UsageError
 from models import Program
 
@@ -106,7 +106,7 @@ def register(app: App, router: Router, services: Services) -> None:
         ack()
         team_id, user_id = who(body)
         with guarded(respond=respond):
-            program = services.memberships.leave(team_id, user_id, _program_id(body))
+            program = services.memberships.leave(team_id, user_id, action_id_value(body))
             respond(
                 replace_original=True,
                 text=f"You left *{program.name}*. `/mentor join {program.name}` brings you back.",
@@ -136,10 +136,3 @@ def register(app: App, router: Router, services: Services) -> None:
     def on_forget_cancelled(ack: Ack, respond: Respond) -> None:
         ack()
         respond(replace_original=True, text="Nothing was deleted.")
-
-
-def _program_id(body: dict[str, Any]) -> int:
-    value = int_or_none(action_value(body))
-    if value is None:
-        raise UserFacingError("That button no longer works; please try again from the start.")
-    return value

@@ -10,7 +10,7 @@ from bot.errors import NotAllowed, UserFacingError
 from bot.pairing import messages
 from bot.services import Services
 from handlers.guard import guarded
-from handlers.payloads import action_value, int_or_none, mentioned_users, who
+from handlers.payloads import action_id_value, action_value, int_or_none, mentioned_users, who
 from handlers.router import CommandContext, Router, UsageError
 from models import Answer, Program
 
@@ -73,9 +73,7 @@ def register(app: App, router: Router, services: Services) -> None:
         team_id, user_id = who(body)
         action_id = body["actions"][0]["action_id"]
         with guarded(respond=respond):
-            group_id = int_or_none(action_value(body))
-            if group_id is None:
-                raise UserFacingError("That button no longer works.")
+            group_id = action_id_value(body)
             program = services.rounds.answer(team_id, user_id, group_id, ANSWERS[action_id])
             respond(
                 text=messages.answer_text(action_id, program),
@@ -103,9 +101,7 @@ def register(app: App, router: Router, services: Services) -> None:
         team_id, user_id = who(body)
         choice = body["actions"][0]["action_id"]
         with guarded(respond=respond):
-            program_id = int_or_none(action_value(body))
-            if program_id is None:
-                raise UserFacingError("That button no longer works.")
+            program_id = action_id_value(body)
             program = services.rounds.ghost_choice(team_id, user_id, program_id, choice)
             respond(replace_original=True, text=messages.ghost_choice_text(choice, program))
             services.home.publish(team_id, user_id)

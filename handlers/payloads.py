@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from bot.errors import UserFacingError
+
 
 def read_values(view: dict[str, Any]) -> dict[str, Any]:
     """Flatten ``view.state.values`` to ``{block_id: value}`` whatever the element type.
@@ -67,6 +69,14 @@ def who(body: dict[str, Any]) -> tuple[str, str]:
     team = body.get("team") or {}
     team_id = str(team.get("id") or user.get("team_id") or "")
     return team_id, str(user.get("id") or "")
+
+
+def action_id_value(body: dict[str, Any]) -> int:
+    """The number a button carries (a program or group id); a mangled one is refused politely."""
+    value = int_or_none(action_value(body))
+    if value is None:
+        raise UserFacingError("That button no longer works; please start again from a new one.")
+    return value
 
 
 def action_value(body: dict[str, Any]) -> str:
