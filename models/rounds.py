@@ -41,10 +41,9 @@ class Round(Base):
     created_at: Mapped[datetime]
     followed_up_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    groups: Mapped[list[Group]] = relationship(
-        back_populates="round", cascade="all, delete-orphan", lazy="selectin"
-    )
-    unmatched: Mapped[list[Unmatched]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    groups: Mapped[list[Group]] = relationship(back_populates="round", cascade="all, delete-orphan")
+    # Loaded when asked for: a button click touches one group, not the whole round.
+    unmatched: Mapped[list[Unmatched]] = relationship(cascade="all, delete-orphan")
 
 
 class Group(Base):

@@ -282,6 +282,3 @@ class MembershipService:
         if person is None:
             raise NotAMember("You haven't joined a program yet. Try `/mentor join`.")
         return person
-
-
-__all__ = ["MembershipService", "Profile", "Role", "admit", "check_can_join"]

@@ -182,7 +182,7 @@ class RoundService:
         ghosts = self._ghosts(session, program, settings, available)
         available -= ghosts
         # Pairs whose mentor or mentee is gone end before matching, freeing both sides.
-        ended = self._ended_mentorships(session, program, rows)
+        continuing, ended = self._mentorships(session, program, rows)
         blocked = self._blocked(session, program.team_id)
         if program.kind is ProgramKind.COFFEE:
             taking_part = [(m, p) for m, p in rows if p.user_id in available]
@@ -191,7 +191,7 @@ class RoundService:
             )
         else:
             plan = self._plan_mentoring(
-                session, program, settings, period, number, rows, available, blocked, set(ended)
+                session, program, settings, period, number, rows, available, blocked, continuing
             )
         return RoundPlan(
             program,
@@ -271,17 +271,8 @@ class RoundService:
         rows: Sequence[tuple[Membership, Person]],
         available: set[str],
         blocked: frozenset[frozenset[str]],
-        ending: set[int],
+        active: list[Mentorship],
     ) -> RoundPlan:
-        active = [
-            m
-            for m in session.scalars(
-                sa.select(Mentorship).where(
-                    Mentorship.program_id == program.id, Mentorship.ended_at.is_(None)
-                )
-            )
-            if m.id not in ending
-        ]
         load: dict[str, int] = defaultdict(int)
         paired_mentees = set()
         for mentorship in active:
@@ -401,24 +392,26 @@ class RoundService:
         )
 
     @staticmethod
-    def _ended_mentorships(
+    def _mentorships(
         session: Session,
         program: Program,
         rows: Iterable[tuple[Membership, Person]],
-    ) -> list[int]:
-        """Active mentorships a side of which has left the program or can't be reached."""
+    ) -> tuple[list[Mentorship], list[int]]:
+        """Active mentorships: those that go on, and the ids of those whose side is gone."""
         if program.kind is not ProgramKind.MENTORING:
-            return []
+            return [], []
         still_members = {p.user_id for _, p in rows if not p.inactive}
-        return [
-            m.id
-            for m in session.scalars(
-                sa.select(Mentorship).where(
-                    Mentorship.program_id == program.id, Mentorship.ended_at.is_(None)
-                )
+        continuing, ended = [], []
+        for mentorship in session.scalars(
+            sa.select(Mentorship).where(
+                Mentorship.program_id == program.id, Mentorship.ended_at.is_(None)
             )
-            if m.mentor_id not in still_members or m.mentee_id not in still_members
-        ]
+        ):
+            if {mentorship.mentor_id, mentorship.mentee_id} <= still_members:
+                continuing.append(mentorship)
+            else:
+                ended.append(mentorship.id)
+        return continuing, ended
 
     # -- running ------------------------------------------------------------------------
 

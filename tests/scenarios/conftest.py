@@ -80,9 +80,6 @@ class Participant:
 
         return eventually(changed, timeout, f"message {original.ts} to be replaced")
 
-    def replies_text(self) -> str:
-        return "\n".join(m.text for m in self.sandbox.inbox(self.user_id))
-
     def modal(self, timeout: float = 5.0) -> dict[str, Any]:
         return eventually(
             lambda: self.sandbox.modal_of(self.user_id), timeout, f"a modal for {self.user_id}"
