@@ -60,15 +60,24 @@ class Participant:
         return response
 
     def reply(self, timeout: float = 5.0) -> Message:
-        """The first message that reached this person since their last command or click."""
+        """The first answer that reached this person since their last command or click.
+
+        Group DMs the bot posts on its own (introductions from a round whose outbox is still
+        draining) are announcements, never answers, so they are passed over: otherwise a test
+        would race the delivery worker.
+        """
         start = self._seen
 
-        def next_message() -> Message | None:
+        def next_answer() -> tuple[int, Message] | None:
             inbox = self.sandbox.inbox(self.user_id)
-            return inbox[start] if len(inbox) > start else None
+            for index in range(start, len(inbox)):
+                message = inbox[index]
+                if not (message.kind == "group_dm" and message.via == "api"):
+                    return index, message
+            return None
 
-        message = eventually(next_message, timeout, f"a reply to {self.user_id}")
-        self._seen = start + 1
+        index, message = eventually(next_answer, timeout, f"a reply to {self.user_id}")
+        self._seen = index + 1
         return message
 
     def replaced(self, original: Message, timeout: float = 5.0) -> Message:
