@@ -12,6 +12,7 @@ import copy
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
@@ -47,8 +48,10 @@ class History:
     Not thread-safe on its own: ``SlackSandbox`` calls it with its lock held.
     """
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, wall_clock: Callable[[], float] = time.time) -> None:
+        """``wall_clock`` dates new messages: the try-it page passes the bot's movable clock."""
         self.workspace = workspace
+        self._wall_clock = wall_clock
         self._messages: list[Message] = []
         self._mpims: dict[str, list[str]] = {}
         self._opened_ims: set[str] = set()
@@ -105,7 +108,7 @@ class History:
 
     def next_ts(self) -> str:
         """A unique, increasing Slack ts (seconds.microseconds since the epoch)."""
-        now_us = time.time_ns() // 1000
+        now_us = int(self._wall_clock() * 1_000_000)
         self._last_ts_us = max(now_us, self._last_ts_us + 1)
         seconds, micros = divmod(self._last_ts_us, 1_000_000)
         return f"{seconds}.{micros:06d}"

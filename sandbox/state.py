@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,5 +26,12 @@ class SandboxState:
     interactions: Interactions
 
     @classmethod
-    def create(cls, workspace: Workspace, clock: Callable[[], float]) -> SandboxState:
-        return cls(workspace, History(workspace), ViewStore(workspace), Interactions(clock))
+    def create(
+        cls,
+        workspace: Workspace,
+        clock: Callable[[], float],
+        wall_clock: Callable[[], float] = time.time,
+    ) -> SandboxState:
+        return cls(
+            workspace, History(workspace, wall_clock), ViewStore(workspace), Interactions(clock)
+        )

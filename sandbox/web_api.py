@@ -141,7 +141,11 @@ class SlackSandbox:
         enforce_rate_limits: bool = False,
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` paces rate limits and trigger expiry; ``wall_clock`` dates messages (ts),
+        so a sandbox whose bot runs on a moved clock shows messages at the bot's time.
+        """
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.workspace = workspace if workspace is not None else seeded_workspace()
@@ -150,7 +154,7 @@ class SlackSandbox:
         self._clock = clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._state = SandboxState.create(self.workspace, clock)
+        self._state = SandboxState.create(self.workspace, clock, wall_clock)
         self._limiter = SlidingWindowLimiter()
         self._calls: list[RecordedCall] = []
         self._rate_limited = 0

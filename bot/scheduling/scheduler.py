@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -74,6 +74,7 @@ def sync_programs(scheduler: BackgroundScheduler, services: Services) -> None:
                     replace_existing=True,
                     coalesce=True,
                     misfire_grace_time=6 * 3600,
+                    next_run_time=trigger.get_next_fire_time(None, services.clock.now()),
                 )
     for job in scheduler.get_jobs():
         if job.id.split(":")[0] in {"round", "notice"} and job.id not in wanted:
@@ -87,18 +88,22 @@ def _same(current: object, wanted: CronTrigger) -> bool:
 
 
 def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
-    """Jobs every Sprout runs; replace_existing keeps one copy however often this runs."""
-    for job_id, func, trigger in (
-        (
-            "housekeeping.prune_processed_events",
-            jobs.prune_processed_events,
-            IntervalTrigger(hours=1),
-        ),
-        ("rounds.sync_program_jobs", jobs.sync_program_jobs, IntervalTrigger(minutes=1)),
-        ("rounds.follow_up", jobs.follow_up_rounds, IntervalTrigger(minutes=15)),
-        ("rounds.catch_up", jobs.catch_up_rounds, IntervalTrigger(minutes=15)),
-        ("mentorships.end_finished_terms", jobs.end_finished_terms, IntervalTrigger(hours=6)),
+    """Jobs every Sprout runs; replace_existing keeps one copy however often this runs.
+
+    First runs are reckoned from the services' clock rather than APScheduler's wall clock, so
+    a moved clock (the try-it sandbox, scenario tests) schedules them where it stands.
+    """
+    now = jobs.services().clock.now()
+    for job_id, func, every in (
+        ("housekeeping.prune_processed_events", jobs.prune_processed_events, timedelta(hours=1)),
+        ("rounds.sync_program_jobs", jobs.sync_program_jobs, timedelta(minutes=1)),
+        ("rounds.follow_up", jobs.follow_up_rounds, timedelta(minutes=15)),
+        ("rounds.catch_up", jobs.catch_up_rounds, timedelta(minutes=15)),
+        ("mentorships.end_finished_terms", jobs.end_finished_terms, timedelta(hours=6)),
     ):
+        trigger = IntervalTrigger(
+            seconds=int(every.total_seconds()), start_date=now + every, timezone=UTC
+        )
         scheduler.add_job(
             func,
             trigger,
@@ -106,6 +111,7 @@ def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
             replace_existing=True,
             coalesce=True,
             misfire_grace_time=3600,
+            next_run_time=trigger.get_next_fire_time(None, now),
         )
 
 
@@ -142,8 +148,13 @@ class SchedulerRunner:
         check_every: float = LEASE_CHECK_SECONDS,
         install: Callable[[BackgroundScheduler], None] = install_standing_jobs,
         deliver: bool = True,
+        paused: bool = False,
     ) -> None:
+        """``paused`` keeps APScheduler from firing on the wall clock: the try-it sandbox
+        moves time itself (sandbox.time_machine) and delivery still runs.
+        """
         self._services = services
+        self._paused = paused
         self._lease: Lease = _SharedLease(lease or lease_for(services.db.engine))
         self._check_every = check_every
         self._install = install
@@ -198,7 +209,7 @@ class SchedulerRunner:
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1},
         )
-        scheduler.start()
+        scheduler.start(paused=self._paused)
         self._install(scheduler)
         self._scheduler = _current = scheduler
         if self._deliver:

@@ -178,6 +178,21 @@ class Outbox:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
+    def due_count(self) -> int:
+        """Messages waiting to go out now: the try-it page and tests wait for this to reach 0."""
+        with self._db.session() as session:
+            return int(
+                session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                        OutboxMessage.next_attempt_at <= self._clock.now(),
+                    )
+                )
+                or 0
+            )
+
     def send(
         self,
         team_id: str,

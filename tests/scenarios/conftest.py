@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
-import sqlalchemy as sa
 from slack_sdk import WebClient
 
 from app import Sprout, build
@@ -21,7 +20,6 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.slack.delivery import Deliverer, DeliveryWorker, Pacer
 from handlers.http import EVENTS_PATH
-from models import OutboxMessage, OutboxStatus
 from sandbox import Message, SlackDriver, SlackSandbox, seeded_workspace
 from sandbox.driver import DriverResponse
 from sandbox.serving import BackgroundServer
@@ -146,18 +144,8 @@ class RunningBot:
     def delivered(self, timeout: float = 10.0) -> None:
         """Wait until the outbox has sent (or given up on) everything that is due now."""
 
-        def drained() -> bool:
-            with self.sprout.services.db.session() as session:
-                return not session.scalar(
-                    sa.select(sa.func.count())
-                    .select_from(OutboxMessage)
-                    .where(
-                        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                        OutboxMessage.next_attempt_at <= self.clock.now(),
-                    )
-                )
-
-        eventually(drained, timeout, "the outbox to drain")
+        outbox = self.sprout.services.outbox
+        eventually(lambda: outbox.due_count() == 0, timeout, "the outbox to drain")
 
 
 @pytest.fixture
