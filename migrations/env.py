@@ -20,9 +20,15 @@ def render_item(kind: str, obj: object, autogen_context: object) -> str | bool:
     return False
 
 
+def _url() -> str:
+    """``alembic -x url=...`` wins over alembic.ini, as its header tells developers."""
+    given: str | None = context.get_x_argument(as_dictionary=True).get("url")
+    return given or config.get_main_option("sqlalchemy.url") or ""
+
+
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -34,7 +40,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
+        engine = sa.create_engine(_url())
     with schema_connection(engine) as connection:
         context.configure(
             connection=connection,

@@ -6,6 +6,7 @@ against the migrations.
 
 from models.base import Base
 from models.events import ProcessedEvent
+from models.mentoring import Agreement, Goal, GoalStatus, PromptUse
 from models.outbox import Conversation, OutboxMessage, OutboxStatus
 from models.people import Person
 from models.programs import (
@@ -32,11 +33,14 @@ from models.scheduling import JOBS_TABLE, apscheduler_jobs
 
 __all__ = [
     "JOBS_TABLE",
+    "Agreement",
     "Answer",
     "Base",
     "Cadence",
     "Conversation",
     "DoNotPair",
+    "Goal",
+    "GoalStatus",
     "Group",
     "GroupMember",
     "Membership",
@@ -50,6 +54,7 @@ __all__ = [
     "ProgramKind",
     "ProgramOwner",
     "Prompt",
+    "PromptUse",
     "Role",
     "Round",
     "RoundSkip",

@@ -1,4 +1,4 @@
-"""Conversation prompts: the starters in introductions (and later, check-ins)."""
+"""Conversation prompts: the starters in introductions and check-ins."""
 
 from __future__ import annotations
 
@@ -20,3 +20,6 @@ class Prompt(Base):
     #: 1 is light, 3 is deep; rotations go from light to deep.
     depth: Mapped[int]
     text: Mapped[str] = mapped_column(sa.String(500))
+    #: The workspace whose admin added it; shipped prompts have none and serve every workspace.
+    team_id: Mapped[str | None] = mapped_column(sa.String(32), index=True, default=None)
+    added_by: Mapped[str | None] = mapped_column(sa.String(32), default=None)

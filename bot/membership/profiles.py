@@ -26,6 +26,7 @@ from models import (
     Person,
     Program,
     ProgramOwner,
+    Prompt,
     Role,
     RoundSkip,
     Unmatched,
@@ -233,6 +234,12 @@ class MembershipService:
                     Mentorship.team_id == team_id,
                     sa.or_(Mentorship.mentor_id == user_id, Mentorship.mentee_id == user_id),
                 )
+            )
+            # Prompts they added stay for the workspace, without their name on them.
+            session.execute(
+                sa.update(Prompt)
+                .where(Prompt.team_id == team_id, Prompt.added_by == user_id)
+                .values(added_by=None)
             )
             # Messages to them, or naming them: the recipients list and the text both tell.
             for message in session.scalars(
