@@ -6,7 +6,20 @@ against the migrations.
 
 from models.base import Base
 from models.events import ProcessedEvent
-from models.mentoring import Agreement, Goal, GoalStatus, PromptUse
+from models.mentoring import (
+    Agreement,
+    CheckIn,
+    CloseOut,
+    FeedbackSent,
+    Goal,
+    GoalOutcome,
+    GoalProgress,
+    GoalProgressLevel,
+    GoalStatus,
+    MeetingAnswer,
+    PromptUse,
+    Review,
+)
 from models.outbox import Conversation, OutboxMessage, OutboxStatus
 from models.people import Person
 from models.programs import (
@@ -37,12 +50,19 @@ __all__ = [
     "Answer",
     "Base",
     "Cadence",
+    "CheckIn",
+    "CloseOut",
     "Conversation",
     "DoNotPair",
+    "FeedbackSent",
     "Goal",
+    "GoalOutcome",
+    "GoalProgress",
+    "GoalProgressLevel",
     "GoalStatus",
     "Group",
     "GroupMember",
+    "MeetingAnswer",
     "Membership",
     "MembershipStatus",
     "Mentorship",
@@ -55,6 +75,7 @@ __all__ = [
     "ProgramOwner",
     "Prompt",
     "PromptUse",
+    "Review",
     "Role",
     "Round",
     "RoundSkip",

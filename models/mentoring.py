@@ -1,4 +1,4 @@
-"""What a mentoring pair builds over its term: an agreement, goals, and the prompts it has seen.
+"""What a mentoring pair builds over its term: agreement, goals, prompts, check-ins, reviews.
 
 Everything hangs off the mentorship and is deleted with it; each row also carries team_id so
 ``forget-me`` and per-workspace queries never need a join to find what is whose.
@@ -80,3 +80,133 @@ class PromptUse(Base):
     prompt_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     used_at: Mapped[datetime]
+
+
+class MeetingAnswer(enum.StrEnum):
+    """A check-in's first question: did you meet since the last one?"""
+
+    MET = "met"
+    RESCHEDULED = "rescheduled"
+    NOT_MET = "not_met"
+
+
+class GoalProgressLevel(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    DONE = "done"
+
+
+class CheckIn(Base):
+    """One scheduled check-in DM to one side of a pair, and that person's answers.
+
+    Answers belong to the person who gave them: the partner is never shown them, and owners
+    see only aggregates and what someone chose to share in a help request.
+    """
+
+    __tablename__ = "check_ins"
+    __table_args__ = (sa.UniqueConstraint("mentorship_id", "user_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    mentorship_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentorships.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    #: 1 for the first check-in of this person in this pair, and so on.
+    number: Mapped[int]
+    #: The instant it is due: a working-day morning in the person's own time zone.
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    prompt_key: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    met: Mapped[MeetingAnswer | None] = mapped_column(_enum(MeetingAnswer), default=None)
+    #: 1 (not useful) to 5 (very useful).
+    usefulness: Mapped[int | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(sa.String(1000), default=None)
+    help_requested_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class GoalProgress(Base):
+    """How one person saw one goal at one check-in."""
+
+    __tablename__ = "goal_progress"
+
+    check_in_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("check_ins.id", ondelete="CASCADE"), primary_key=True
+    )
+    goal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    progress: Mapped[GoalProgressLevel] = mapped_column(_enum(GoalProgressLevel))
+
+
+class FeedbackSent(Base):
+    """That someone sent their partner structured feedback, and when; the words went by DM."""
+
+    __tablename__ = "feedback_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    mentorship_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentorships.id", ondelete="CASCADE"), index=True
+    )
+    from_user: Mapped[str] = mapped_column(sa.String(32), index=True)
+    sent_at: Mapped[datetime]
+
+
+class Review(Base):
+    """One side's mid-point review: asked at half the term, answered (or not) in a modal.
+
+    ``wants_rematch`` is the private, no-fault "I'd like a different match": only the
+    program's owners are told, never the partner.
+    """
+
+    __tablename__ = "reviews"
+
+    mentorship_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentorships.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    asked_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    keep: Mapped[str | None] = mapped_column(sa.String(500), default=None)
+    change: Mapped[str | None] = mapped_column(sa.String(500), default=None)
+    wants_rematch: Mapped[bool] = mapped_column(default=False)
+
+
+class CloseOut(Base):
+    """One side's close-out: goal outcomes, a reflection, and whether it may be quoted.
+
+    ``quotable`` defaults to no: a reflection reaches program owners only if its author said so.
+    """
+
+    __tablename__ = "close_outs"
+
+    mentorship_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentorships.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    asked_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    helped: Mapped[str | None] = mapped_column(sa.String(1000), default=None)
+    will_apply: Mapped[str | None] = mapped_column(sa.String(1000), default=None)
+    quotable: Mapped[bool] = mapped_column(default=False)
+    thanked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class GoalOutcome(Base):
+    """How one side of the pair judged a goal at close-out: met, partly met or not met."""
+
+    __tablename__ = "goal_outcomes"
+
+    goal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    outcome: Mapped[GoalStatus] = mapped_column(_enum(GoalStatus))
