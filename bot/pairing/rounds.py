@@ -609,11 +609,15 @@ class RoundService:
             for b in user_ids[i + 1 :]:
                 seen.extend(used.get(frozenset((a, b)), []))
         if program.kind is ProgramKind.MENTORING:
-            prompt = draw(session, "kick-off", used=seen, rng=rng)
+            prompt = draw(session, "kick-off", used=seen, rng=rng, team_id=program.team_id)
             chosen = [prompt]
         else:
-            light = draw(session, "coffee", used=seen, rng=rng, depth=(1, 1))
-            deep = draw(session, "coffee", used=seen, rng=rng, depth=(2, 3))
+            light = draw(
+                session, "coffee", used=seen, rng=rng, depth=(1, 1), team_id=program.team_id
+            )
+            deep = draw(
+                session, "coffee", used=seen, rng=rng, depth=(2, 3), team_id=program.team_id
+            )
             chosen = [light, deep]
         for i, a in enumerate(user_ids):
             for b in user_ids[i + 1 :]:
