@@ -329,11 +329,14 @@ def render_mrkdwn(text: str, ctx: RenderContext) -> str:
     out: list[str] = []
     position = 0
     for match in _PRE.finditer(text):
-        out.append(_render_lines(text[position : match.start()], ctx))
+        # The newlines around a block are its own edges, not empty lines of text.
+        before = text[position : match.start()].removesuffix("\n")
+        out.append(_render_lines(before if position == 0 else before.removeprefix("\n"), ctx))
         body = match.group(1).strip("\n")
         out.append(f'<pre class="mrkdwn-pre">{escape(_unslack(body))}</pre>')
         position = match.end()
-    out.append(_render_lines(text[position:], ctx))
+    rest = text[position:]
+    out.append(_render_lines(rest.removeprefix("\n") if position else rest, ctx))
     return "".join(out)
 
 
