@@ -51,7 +51,7 @@ class Services:
             access=access,
             programs=programs,
             memberships=memberships,
-            home=HomeService(client, programs, memberships, access),
+            home=HomeService(client, db, programs, memberships, access),
             events=EventLedger(db, clock),
             rounds=RoundService(db, clock, people, programs, settings.sprout_admins),
             deliverer=Deliverer(db, sending_client(client), clock),

@@ -80,6 +80,7 @@ def register(app: App, router: Router, services: Services) -> None:
                 response_type="ephemeral",
                 replace_original=False,
             )
+            services.home.publish(team_id, user_id)
 
     @app.action(messages.SKIP)
     def on_skip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

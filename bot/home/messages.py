@@ -6,11 +6,22 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.blocks import actions, button, confirm, context, divider, escape, header, section
+from bot.blocks import (
+    actions,
+    button,
+    confirm,
+    context,
+    divider,
+    escape,
+    header,
+    section,
+    slack_date,
+)
 from bot.membership.messages import ROLE_LABELS, program_line, schedule_text, status_text
 from bot.membership.profiles import Profile
 from bot.membership.programs import ProgramSummary
-from models import Program
+from bot.pairing.latest import LatestPairing
+from models import Answer, Program
 
 JOIN = "home.join"
 EDIT_PROFILE = "home.edit_profile"
@@ -24,12 +35,31 @@ PROGRAM_NEW = "home.program_new"
 MAX_PROGRAMS_SHOWN = 12
 
 
+ANSWER_LINES = {
+    None: "no answer yet: tell Sprout with the buttons in your group DM",
+    Answer.MET: "you've met :white_check_mark:",
+    Answer.SCHEDULED: "you've scheduled it :calendar:",
+    Answer.CANT: "it didn't work out this time",
+}
+
+
+def pairing_line(pairing: LatestPairing) -> str:
+    """Where someone stands with their newest introduction, so the Home tab shows progress."""
+    partners = ", ".join(f"<@{p}>" for p in pairing.partner_ids) or "someone who has since left"
+    when = slack_date(pairing.starts_at, pairing.starts_at.date().isoformat())
+    return (
+        f"Latest pairing (round {pairing.round_number}, {when}): with {partners}; "
+        f"{ANSWER_LINES[pairing.answer]}"
+    )
+
+
 def home_view(
     profile: Profile,
     programs: list[Program],
     admin_summaries: list[ProgramSummary] | None,
     *,
     can_create: bool = False,
+    latest: dict[int, LatestPairing] | None = None,
 ) -> dict[str, Any]:
     blocks: list[Any] = [header("Sprout")]
     if profile.memberships:
@@ -47,6 +77,9 @@ def home_view(
                     f"Schedule: {schedule_text(program)}"
                 )
             )
+            pairing = (latest or {}).get(program.id)
+            if pairing is not None:
+                blocks.append(context(pairing_line(pairing)))
             blocks.append(
                 actions(
                     button("Edit profile", EDIT_PROFILE, str(program.id)),

@@ -7,20 +7,24 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.access import Access
+from bot.db import Database
 from bot.home.messages import home_view
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService, ProgramSummary
+from bot.pairing.latest import latest_pairings
 
 
 class HomeService:
     def __init__(
         self,
         client: WebClient,
+        db: Database,
         programs: ProgramService,
         memberships: MembershipService,
         access: Access,
     ) -> None:
         self._client = client
+        self._db = db
         self._programs = programs
         self._memberships = memberships
         self._access = access
@@ -35,7 +39,8 @@ class HomeService:
         else:
             owned = [s for s in summaries if user_id in s.program.owner_ids]
             admin = owned or None
-        return home_view(profile, programs, admin, can_create=is_admin)
+        latest = latest_pairings(self._db, team_id, user_id) if profile.memberships else {}
+        return home_view(profile, programs, admin, can_create=is_admin, latest=latest)
 
     def publish(self, team_id: str, user_id: str) -> None:
         self._client.views_publish(user_id=user_id, view=self.view_for(team_id, user_id))
