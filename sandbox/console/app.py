@@ -52,6 +52,8 @@ MAX_COMMAND_CHARS = 4000
 COMMAND = "/mentor"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_CLOCK_LOG = 30
+#: A long jump can run hundreds of jobs; the panel shows the first ones and how many more.
+MAX_RAN_LINES = 25
 
 _STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -373,7 +375,11 @@ class _Console:
                 raise BadRequest('action must be "day" or "next-round"')
             self.playground.settle()
             now = self.playground.now()
-            entry = ClockEntry(_utc_text(now), label, tuple(str(r) for r in ran))
+            lines = [str(r) for r in ran]
+            if len(lines) > MAX_RAN_LINES:
+                hidden = len(lines) - MAX_RAN_LINES
+                lines = [*lines[:MAX_RAN_LINES], f"…and {hidden} more"]
+            entry = ClockEntry(_utc_text(now), label, tuple(lines))
             with self._lock:
                 self._clock_log = [entry, *self._clock_log][:MAX_CLOCK_LOG]
         return {"ok": True, "now": now.isoformat(), "ran": list(entry.ran)}

@@ -7,6 +7,7 @@ bot's real Block Kit, and errors as JSON rather than tracebacks.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import urllib.error
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 from sandbox.console import console_app
-from sandbox.console.app import MAX_BODY_BYTES
+from sandbox.console.app import MAX_BODY_BYTES, MAX_RAN_LINES
 from sandbox.console.render import REQUIRED_MESSAGE
 from sandbox.driver import SlackDriver
 from sandbox.serving import BackgroundServer
@@ -399,6 +400,31 @@ def test_the_clock_moves_and_keeps_a_log(browser: Browser, playground: ScenarioP
         "Advanced one day",
     ]
     assert browser.post("/api/clock", {"action": "week"}).status == 400
+
+
+class BusyPlayground(ScenarioPlayground):
+    """A clock jump that runs far more jobs than the panel should list."""
+
+    def advance(self, delta: timedelta) -> list[str]:
+        self.bot.clock.advance(delta)
+        return [f"job {n}" for n in range(40)]
+
+
+def test_a_long_run_is_listed_in_short(bot: RunningBot) -> None:
+    app = console_app(BusyPlayground(bot))
+    body = b'{"action": "day"}'
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/clock",
+        "HTTP_HOST": "127.0.0.1:1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    statuses: list[str] = []
+    reply = json.loads(b"".join(app(environ, lambda status, headers: statuses.append(status))))
+    assert statuses == ["200 OK"]
+    assert reply["ran"] == [*(f"job {n}" for n in range(MAX_RAN_LINES)), "…and 15 more"]
 
 
 # --- bad requests ----------------------------------------------------------------------------

@@ -499,7 +499,12 @@
       button.disabled = true;
       try {
         const result = await post("/api/clock", { action });
-        notice(result.ran.length ? `Ran: ${result.ran.join("; ")}` : "The clock moved; nothing was due.");
+        const ran = result.ran;
+        notice(
+          !ran.length ? "The clock moved; nothing was due."
+            : ran.length <= 3 ? `Ran: ${ran.join("; ")}`
+            : `Ran ${ran.length > 25 ? "over 25" : ran.length} jobs: see What ran.`,
+        );
       } catch (error) {
         notice(error.message, true);
       } finally {
