@@ -1,6 +1,9 @@
 """Sprout's composition root and command line.
 
-    python app.py            run the bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT
+    python app.py            run the bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT;
+                             with no Slack credentials at all, the try-it sandbox instead
+    python app.py sandbox    the try-it sandbox: a local Slack stand-in and its page on
+                             http://127.0.0.1:$PORT/ (refused when real Slack tokens are set)
     python app.py migrate    upgrade the database schema and exit (the Procfile's release step)
 
 settings -> database -> Slack client -> Bolt app -> handlers; nothing else builds these.
@@ -137,6 +140,36 @@ def serve(sprout: Sprout, settings: Settings) -> None:
         runner.stop()
 
 
+def serve_sandbox(settings: Settings) -> None:
+    """Run the try-it sandbox until Ctrl-C; it never runs beside real Slack credentials."""
+    if not settings.has_no_slack_credentials():
+        raise ConfigError(
+            "The sandbox never runs with real Slack credentials, so nothing it does can reach "
+            "a real workspace. Unset SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN "
+            "(in the environment and .env) to try Sprout locally."
+        )
+    from sandbox.local import LocalSlack
+
+    try:
+        local = LocalSlack(port=settings.port).start()
+    except OSError as error:
+        raise ConfigError(
+            f"PORT {settings.port}: the sandbox page could not listen there ({error.strerror}). "
+            f"{FIX_HINTS['PORT']} that is free."
+        ) from None
+    print(
+        f"Sprout is running in the local sandbox (no Slack needed). Open {local.url} "
+        "and pick who you are; Ctrl-C stops it.",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        local.stop()
+
+
 def _serve_slack(sprout: Sprout, settings: Settings) -> None:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -171,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate"],
-        help="run the bot (default) or only upgrade the database schema",
+        choices=["run", "sandbox", "migrate"],
+        help="run the bot (default), try it in the local sandbox, or only upgrade the schema",
     )
     args = parser.parse_args(argv)
     try:
@@ -185,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             open_database(settings)
             print("Database schema is up to date.")
+            return 0
+        if args.command == "sandbox" or settings.has_no_slack_credentials():
+            serve_sandbox(settings)
             return 0
         serve(build(settings), settings)
     except ConfigError as error:

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    def has_no_slack_credentials(self) -> bool:
+        """No token or secret at all: someone trying Sprout, not a half-configured install."""
+        return not (self.slack_bot_token or self.slack_signing_secret or self.slack_app_token)
+
     def missing_for_slack(self) -> list[str]:
         """The variables still needed to talk to a real Slack workspace.
 

@@ -381,6 +381,12 @@ class SlackSandbox:
         with self._lock:
             return self._state.history.inbox(user_id)
 
+    def members_of(self, channel_id: str) -> list[str]:
+        """Who is in a DM or group DM, bot included, as the workspace knows it (no API call)."""
+        with self._lock:
+            conversation = self._state.history.conversation(channel_id, allow_user_id=False)
+        return [] if conversation is None else list(conversation.members)
+
     def find_message(self, channel_id: str, ts: str) -> Message | None:
         with self._lock:
             return self._state.history.find(channel_id, ts)

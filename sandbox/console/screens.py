@@ -119,18 +119,9 @@ def visible_messages(sandbox: SlackSandbox, user_id: str, channel_id: str) -> li
 
 
 def group_members(sandbox: SlackSandbox, channel_id: str) -> list[str]:
-    """Who is in a group DM the app opened, bot left out.
-
-    The sandbox records members only in its history; there is no public accessor yet, so
-    this reads it under the sandbox's own lock rather than through the Web API (which would
-    record calls a test might be counting).
-    """
-    with sandbox._lock:
-        conversation = sandbox._state.history.conversation(channel_id, allow_user_id=False)
-    if conversation is None:
-        return []
+    """Who is in a group DM the app opened, bot left out."""
     bot = sandbox.workspace.bot_user_id
-    return [m for m in conversation.members if m != bot]
+    return [m for m in sandbox.members_of(channel_id) if m != bot]
 
 
 def _conversation_name(

@@ -53,10 +53,19 @@ def run_app(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     )
 
 
-def test_missing_tokens_stop_the_app_with_exit_code_2_and_no_traceback(tmp_path: Path) -> None:
-    result = run_app(env={"SLACK_API_URL": "http://127.0.0.1:9/api/"}, cwd=tmp_path)
+def test_a_half_configured_app_stops_with_exit_code_2_and_no_traceback(tmp_path: Path) -> None:
+    env = {"SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    result = run_app(env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_sandbox_refuses_to_start_beside_real_slack_tokens(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_SIGNING_SECRET": "s"}
+    result = run_app("sandbox", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "never runs with real Slack credentials" in result.stderr
     assert "Traceback" not in result.stderr
 
 
