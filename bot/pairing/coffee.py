@@ -111,7 +111,7 @@ def group_peers(
         return CoffeeResult([], [(p, ALONE) for p in people], None)
     rules = _Rules(last_met or {}, round_number, cooldown, blocked)
     if size == 2:
-        groups = _pairs(people, rules)
+        groups = _pairs(people, rules, random.Random(seed + 1))
     else:
         groups = _larger_groups(people, size, rules, random.Random(seed + 1))
     groups, left_out = _part_blocked(groups, rules.blocked)
@@ -167,12 +167,13 @@ def _pairs_of(members: Sequence[str]) -> list[frozenset[str]]:
     return [frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1 :]]
 
 
-def _pairs(people: list[str], rules: _Rules) -> list[list[str]]:
+def _pairs(people: list[str], rules: _Rules, rng: random.Random) -> list[list[str]]:
     if len(people) <= EXACT_UP_TO:
         return _exact_pairs(tuple(people), rules)
     pairs, single = _greedy_pairs(people, rules)
     if single is not None:
         _add_third(pairs, single, rules)
+    _repair(pairs, rules, rng)
     return pairs
 
 
@@ -297,11 +298,20 @@ def _larger_groups(
             )
             group.append(waiting.pop(fit))
         groups.append(group)
-    for k in [k for k in range(count) if rules.group_cost(groups[k]) > 0]:
+    _repair(groups, rules, rng)
+    return groups
+
+
+def _repair(groups: list[list[str]], rules: _Rules, rng: random.Random) -> None:
+    """Swap people between groups while that removes recent acquaintances.
+
+    The odd one out in a pool of pairs may know someone in every pair; trading them with a
+    member of another pair usually frees a seat, so the trio needs no repeat.
+    """
+    for k in [k for k in range(len(groups)) if rules.group_cost(groups[k]) > 0]:
         for _ in range(SCAN):
             if rules.group_cost(groups[k]) == 0 or not _improve_by_swap(groups, k, rules, rng):
                 break
-    return groups
 
 
 def _improve_by_swap(groups: list[list[str]], k: int, rules: _Rules, rng: random.Random) -> bool:
