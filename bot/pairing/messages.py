@@ -17,6 +17,7 @@ from bot.blocks import (
     slack_date,
     to_dicts,
 )
+from bot.mentoring.messages import AGREEMENT_FROM_INTRO
 from bot.pairing.coffee import ALONE, NO_PARTNER
 from bot.pairing.matching import EXCLUDED, NO_HOURS, NO_SKILL, TAKEN, UNAVAILABLE
 from models import Group, Mentorship, Program, ProgramKind, Round
@@ -112,11 +113,17 @@ def introduction(
         )
         title = "Time for a coffee chat"
     why = "\n".join(f"• {escape_keeping_mentions(r)}" for r in group.reasons[:4])
+    agreement = None
+    if program.kind is ProgramKind.MENTORING:
+        agreement = actions(
+            button("Set up our agreement", AGREEMENT_FROM_INTRO, str(group.id), style="primary")
+        )
     blocks = [
         header(title),
         section(who),
         section(f"*Why you were matched*\n{why}") if why else None,
         section(start),
+        agreement,
         _answer_buttons(group.id),
         context(
             f"This round runs until {_date(program, round_.ends_at)}. Tap a button once you've "

@@ -1,0 +1,177 @@
+"""The mid-point review: at half the term each side reviews goal progress, names one thing to
+keep and one to change, and may privately ask for a different match.
+
+The review's answers stay with the person who gave them. A wish for a different match reaches
+the program's owners (or, for a program without owners, Sprout's admins) naming the person and
+the pair and nothing else; the partner is never told.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.mentoring import messages
+from bot.mentoring.pairs import GoalView, Pair, goals_of, load, reachable, sides_asked, snapshot
+from bot.slack.delivery import Priority, enqueue
+from models import Goal, GoalStatus, Mentorship, Program, Review
+from models.forms import ReviewInput
+
+log = logging.getLogger(__name__)
+
+NOT_ASKED = "Your mid-point review isn't due yet; Sprout will ask you halfway through the term."
+ALREADY_SENT = "You've sent your mid-point review already. Thank you!"
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    pair: Pair
+    goals: list[GoalView]
+
+
+class ReviewService:
+    def __init__(
+        self, db: Database, clock: Clock, fallback_owners: Callable[[str], Iterable[str]]
+    ) -> None:
+        """``fallback_owners(team_id)``: who hears a rematch wish when a program has no owners."""
+        self._db = db
+        self._clock = clock
+        self._fallback_owners = fallback_owners
+
+    def ask_due(self) -> int:
+        """Ask each side of every pair past its mid-point, once; returns how many were asked.
+
+        A paused or deactivated person is asked once they're back, if the term still runs.
+        """
+        now = self._clock.now()
+        asked = 0
+        with self._db.session() as session:
+            rows = session.execute(
+                sa.select(Mentorship, Program)
+                .join(Program, Program.id == Mentorship.program_id)
+                .where(
+                    Mentorship.ended_at.is_(None),
+                    Mentorship.term_ends_at > now,
+                    Mentorship.started_at <= now,
+                    sides_asked(Review) < 2,
+                )
+            ).all()
+            due = [snapshot(m, p) for m, p in rows]
+            due = [pair for pair in due if pair.midpoint <= now]
+            if not due:
+                return 0
+            done = {
+                (mentorship_id, user_id)
+                for mentorship_id, user_id in session.execute(
+                    sa.select(Review.mentorship_id, Review.user_id).where(
+                        Review.mentorship_id.in_([p.id for p in due])
+                    )
+                )
+            }
+            for pair in due:
+                for user_id in pair.members:
+                    if (pair.id, user_id) in done or not reachable(
+                        session, pair.team_id, user_id, now
+                    ):
+                        continue
+                    session.add(
+                        Review(
+                            mentorship_id=pair.id,
+                            user_id=user_id,
+                            team_id=pair.team_id,
+                            asked_at=now,
+                        )
+                    )
+                    text, blocks = messages.review_ask(pair, user_id)
+                    asked += enqueue(
+                        session,
+                        team_id=pair.team_id,
+                        key=f"review:{pair.id}:{user_id}",
+                        recipients=[user_id],
+                        text=text,
+                        blocks=blocks,
+                        now=now,
+                    )
+        if asked:
+            log.info("asked %d people for their mid-point review", asked)
+        return asked
+
+    def form(self, team_id: str, user_id: str, mentorship_id: int) -> ReviewForm:
+        with self._db.session() as session:
+            _, pair = load(session, team_id, mentorship_id, user_id)
+            review = session.get(Review, (pair.id, user_id))
+            if review is None:
+                raise UserFacingError(NOT_ASKED)
+            if review.submitted_at is not None:
+                raise UserFacingError(ALREADY_SENT)
+            return ReviewForm(pair, goals_of(session, pair.id, live_only=True))
+
+    def submit(
+        self, team_id: str, user_id: str, mentorship_id: int, values: Mapping[str, Any]
+    ) -> tuple[Pair, bool]:
+        """Store the review, move goals to the progress given, and pass on a rematch wish.
+
+        Goals are the pair's shared record, so progress given here updates them as an edit in
+        ``/mentor goals`` would; the keep and change stay on this person's review only.
+        """
+        form = ReviewInput.model_validate(dict(values))
+        told = self._rematch_recipients(team_id, user_id, mentorship_id) if form.rematch else []
+        now = self._clock.now()
+        with self._db.session() as session:
+            _, pair = load(session, team_id, mentorship_id, user_id, lock=True)
+            review = session.get(Review, (pair.id, user_id))
+            if review is None:
+                raise UserFacingError(NOT_ASKED)
+            if review.submitted_at is not None:
+                raise UserFacingError(ALREADY_SENT)
+            review.keep, review.change, review.wants_rematch = form.keep, form.change, form.rematch
+            review.submitted_at = now
+            goals = session.scalars(
+                sa.select(Goal).where(
+                    Goal.mentorship_id == pair.id, Goal.id.in_(list(form.progress))
+                )
+            )
+            for goal in goals:
+                status = form.progress[goal.id]
+                if goal.status is not GoalStatus.DROPPED and goal.status is not status:
+                    goal.status, goal.updated_at = status, now
+            for owner in told:
+                enqueue(
+                    session,
+                    team_id=team_id,
+                    key=f"rematch:{pair.id}:{pair.role_of(user_id)}:{owner}",
+                    recipients=[owner],
+                    text=messages.rematch_request(pair, user_id),
+                    now=now,
+                )
+            enqueue(
+                session,
+                team_id=team_id,
+                key=f"review-done:{pair.id}:{user_id}",
+                recipients=[user_id],
+                text=messages.review_done(pair, user_id, form.rematch, bool(told)),
+                now=now,
+                priority=Priority.REPLY,
+            )
+        log.info("mid-point review submitted: mentorship=%d user=%s", mentorship_id, user_id)
+        return pair, form.rematch
+
+    def _rematch_recipients(self, team_id: str, user_id: str, mentorship_id: int) -> list[str]:
+        """The program's owners, else Sprout's admins; never either side of the pair.
+
+        Read before the review's transaction: finding workspace admins may ask Slack.
+        """
+        with self._db.session() as session:
+            _, pair = load(session, team_id, mentorship_id, user_id)
+            program = session.get(Program, pair.program_id)
+            owners = set(program.owner_ids) if program else set()
+        pair_members = set(pair.members)
+        chosen = owners - pair_members or set(self._fallback_owners(team_id)) - pair_members
+        return sorted(chosen)
