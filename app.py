@@ -154,8 +154,8 @@ def serve_sandbox(settings: Settings) -> None:
         local = LocalSlack(port=settings.port).start()
     except OSError as error:
         raise ConfigError(
-            f"PORT {settings.port}: the sandbox page could not listen there ({error.strerror}). "
-            f"{FIX_HINTS['PORT']} that is free."
+            f"PORT {settings.port}: the sandbox page could not listen there "
+            f"({error.strerror}); {FIX_HINTS['PORT']} that is free."
         ) from None
     print(
         f"Sprout is running in the local sandbox (no Slack needed). Open {local.url} "

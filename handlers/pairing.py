@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import NotAllowed, UserFacingError
 from bot.pairing import messages
@@ -13,6 +15,8 @@ from handlers.guard import guarded
 from handlers.payloads import action_id_value, action_value, int_or_none, mentioned_users, who
 from handlers.router import CommandContext, Router, UsageError
 from models import Answer, Program
+
+log = logging.getLogger(__name__)
 
 ANSWERS = {
     messages.MET: Answer.MET,
@@ -80,7 +84,10 @@ def register(app: App, router: Router, services: Services) -> None:
                 response_type="ephemeral",
                 replace_original=False,
             )
-            services.home.publish(team_id, user_id)
+            try:
+                services.home.publish(team_id, user_id)
+            except SlackApiError as error:  # the answer is saved and confirmed; Home catches up
+                log.warning("home refresh failed: %s", error.response.get("error"))
 
     @app.action(messages.SKIP)
     def on_skip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from app import Sprout, build
 from bot.config import Settings
 from bot.pairing.periods import next_slot
 from bot.pairing.rounds import cadence_of
-from bot.scheduling.scheduler import SchedulerRunner
+from bot.scheduling.scheduler import SchedulerRunner, sync_programs
 from handlers.http import EVENTS_PATH
 from sandbox.console import console_app
 from sandbox.driver import SlackDriver
@@ -48,6 +50,8 @@ QUIET_JOBS = ("rounds.sync_program_jobs", "housekeeping.prune_processed_events")
 #: The sandbox runs frequent jobs at most hourly while time jumps: a week passes in seconds
 #: and check-ins, due at whole local hours, still go out on the hour.
 RESOLUTION = timedelta(hours=1)
+#: How long one clock jump may wait, in all, for the outbox between jobs.
+SETTLE_BUDGET_SECONDS = 30.0
 
 
 def describe(firings: list[Firing]) -> list[str]:
@@ -73,6 +77,7 @@ class _Running:
     sprout: Sprout
     bot_server: BackgroundServer
     runner: SchedulerRunner
+    scheduler: BackgroundScheduler
     driver: SlackDriver
     time_machine: TimeMachine
     console: BackgroundServer
@@ -86,11 +91,14 @@ class LocalSlack:
         self._own_dir = database_dir is None
         self._dir = database_dir or Path(tempfile.mkdtemp(prefix="sprout-sandbox-"))
         self.clock = MovableClock(lambda: datetime.now(UTC))
-        self.sandbox = SlackSandbox(
-            seeded_workspace(), wall_clock=lambda: self.clock.now().timestamp()
-        )
+        workspace = seeded_workspace()
+        # A token of its own: a web page in the visitor's browser that finds the stand-in's
+        # port still cannot post as the bot.
+        workspace.bot_token = "xoxb-sandbox-" + secrets.token_hex(16)
+        self.sandbox = SlackSandbox(workspace, wall_clock=lambda: self.clock.now().timestamp())
         self._secret = secrets.token_hex(16)
         self._time_lock = threading.Lock()
+        self._settle_until = 0.0
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._running: _Running | None = None
@@ -98,26 +106,36 @@ class LocalSlack:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> LocalSlack:
-        self.sandbox.start()
-        settings = Settings(
-            slack_bot_token=self.sandbox.workspace.bot_token,
-            slack_signing_secret=self._secret,
-            slack_app_token=None,
-            slack_api_url=self.sandbox.api_url,
-            database_url=f"sqlite:///{self._dir / 'sprout-sandbox.db'}",
-        )
-        sprout = build(settings, clock=self.clock)
-        bot_server = BackgroundServer(sprout.wsgi, threads=8)
-        driver = SlackDriver(self.sandbox, bot_server.base_url + EVENTS_PATH, self._secret)
-        runner = SchedulerRunner(sprout.services, paused=True, check_every=0.2)
-        runner.start()
-        if not runner.became_leader.wait(timeout=30) or runner.scheduler is None:
-            raise RuntimeError("the sandbox's scheduler did not start")
-        machine = TimeMachine(
-            runner.scheduler, self.clock, resolution=RESOLUTION, after_each=self.settle
-        )
+        """Start everything, page first (its port is the one a visitor chose, and may be taken);
+        if any part fails, stop what already runs before raising."""
         console = BackgroundServer(console_app(self), port=self._port, threads=8)
-        self._running = _Running(sprout, bot_server, runner, driver, machine, console)
+        runner: SchedulerRunner | None = None
+        bot_server: BackgroundServer | None = None
+        try:
+            self.sandbox.start()
+            settings = Settings(
+                slack_bot_token=self.sandbox.workspace.bot_token,
+                slack_signing_secret=self._secret,
+                slack_app_token=None,
+                slack_api_url=self.sandbox.api_url,
+                database_url=f"sqlite:///{self._dir / 'sprout-sandbox.db'}",
+            )
+            sprout = build(settings, clock=self.clock)
+            bot_server = BackgroundServer(sprout.wsgi, threads=8)
+            driver = SlackDriver(self.sandbox, bot_server.base_url + EVENTS_PATH, self._secret)
+            runner = SchedulerRunner(sprout.services, paused=True, check_every=0.2)
+            runner.start()
+            if not runner.became_leader.wait(timeout=30) or runner.scheduler is None:
+                raise RuntimeError("the sandbox's scheduler did not start")
+        except BaseException:
+            for part in (runner, bot_server, console):
+                if part is not None:
+                    part.stop()
+            self.stop()
+            raise
+        scheduler = runner.scheduler
+        machine = TimeMachine(scheduler, self.clock, resolution=RESOLUTION, after_each=self.settle)
+        self._running = _Running(sprout, bot_server, runner, scheduler, driver, machine, console)
         self._ticker = threading.Thread(target=self._tick, name="sandbox-clock", daemon=True)
         self._ticker.start()
         return self
@@ -160,9 +178,16 @@ class LocalSlack:
         return self.clock.now()
 
     def advance(self, delta: timedelta) -> list[str]:
-        """Move the clock ahead by ``delta``, running every job that falls due on the way."""
+        """Move the clock ahead by ``delta``, running every job that falls due on the way.
+
+        Program jobs are brought up to date first: a program created or moved a minute ago
+        must have its round job before the jump, not at the next hourly sync.
+        """
+        running = self._started
         with self._time_lock:
-            fired = self._started.time_machine.advance(delta)
+            self._settle_until = time.monotonic() + SETTLE_BUDGET_SECONDS
+            sync_programs(running.scheduler, running.sprout.services)
+            fired = running.time_machine.advance(delta)
         return describe(fired)
 
     def advance_to_next_round(self) -> list[str]:
@@ -179,9 +204,13 @@ class LocalSlack:
         return self.advance(min(slots) - now + timedelta(minutes=1))
 
     def settle(self, timeout: float = 5.0) -> None:
-        """Wait a little for the outbox to send what is due, so messages land in job order."""
+        """Wait a little for the outbox to send what is due, so messages land in job order.
+
+        A whole jump shares one budget, so a Slack stand-in that stopped answering slows a
+        month-long jump by seconds, not by five seconds a job.
+        """
         outbox = self.sprout.services.outbox
-        deadline = time.monotonic() + timeout
+        deadline = min(time.monotonic() + timeout, self._settle_until)
         while outbox.due_count() and time.monotonic() < deadline:
             time.sleep(0.05)
 

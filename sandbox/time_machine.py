@@ -22,8 +22,8 @@ from apscheduler.schedulers.base import BaseScheduler
 
 log = logging.getLogger(__name__)
 
-#: A job that fires more often than this runs at most once per such window while time jumps,
-#: like a scheduler that slept through its firings and coalesced them. Rounds, notices and
+#: A job that fires more often than this runs at most once per such window, like a scheduler
+#: that slept through its firings and coalesced them. Rounds, notices and
 #: check-ins fire at most hourly, so they keep their exact times.
 DEFAULT_RESOLUTION = timedelta(minutes=15)
 
@@ -76,7 +76,7 @@ class TimeMachine:
             assert due is not None  # _next_due only returns scheduled jobs
             if due > self._clock.now():
                 self._clock.set(due)
-            fired.append(self._run(job))
+            fired.append(self._run(job, due))
         if target > self._clock.now():
             self._clock.set(target)
         return fired
@@ -92,8 +92,7 @@ class TimeMachine:
         earliest = min(scheduled, key=lambda j: (j.next_run_time, j.id))
         return earliest if earliest.next_run_time <= target else None
 
-    def _run(self, job: Job) -> Firing:
-        now = self._clock.now()
+    def _run(self, job: Job, due: datetime) -> Firing:
         failed = False
         try:
             job.func(*job.args, **job.kwargs)
@@ -102,16 +101,25 @@ class TimeMachine:
             log.warning("job %s failed: %s", job.id, type(error).__name__)
         if self._after_each is not None:
             self._after_each()
-        self._reschedule(job.id, now)
-        return Firing(job.id, now, failed)
+        self._reschedule(job.id, due)
+        return Firing(job.id, due, failed)
 
-    def _reschedule(self, job_id: str, ran_at: datetime) -> None:
+    def _reschedule(self, job_id: str, due: datetime) -> None:
+        """The next fire time after ``due``, as APScheduler reckons it from the scheduled time.
+
+        Reckoning from the scheduled time rather than the clock keeps a moving clock (the
+        sandbox's) from drifting frequent jobs off their grid; a job still overdue after that
+        (the clock jumped past several firings) runs once more, coalesced, as with coalesce=True.
+        """
         job = self._scheduler.get_job(job_id)  # the job may have replaced or removed itself
-        if job is None or job.next_run_time is None or job.next_run_time > ran_at:
+        if job is None or job.next_run_time is None or job.next_run_time > due:
             return
-        upcoming = job.trigger.get_next_fire_time(ran_at, ran_at)
-        if upcoming is not None and upcoming - ran_at < self._resolution:
-            upcoming = job.trigger.get_next_fire_time(None, ran_at + self._resolution)
+        upcoming = job.trigger.get_next_fire_time(due, due)
+        if upcoming is not None and upcoming - due < self._resolution:
+            upcoming = job.trigger.get_next_fire_time(None, due + self._resolution)
+        now = self._clock.now()
+        if upcoming is not None and upcoming < now:
+            upcoming = job.trigger.get_next_fire_time(None, now)
         if upcoming is None:
             job.remove()
         else:

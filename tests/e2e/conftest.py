@@ -21,6 +21,7 @@ CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",  # CI runs as root
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # containers give /dev/shm little room
     "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",

@@ -109,3 +109,23 @@ def test_a_movable_clock_flows_with_the_wall_and_never_goes_back() -> None:
     assert movable.now() == datetime(2027, 1, 8, 0, 5, tzinfo=UTC)
     movable.set(datetime(2027, 1, 2, tzinfo=UTC))  # earlier than now: ignored
     assert movable.now() == datetime(2027, 1, 8, 0, 5, tzinfo=UTC)
+
+
+def test_a_clock_that_keeps_moving_does_not_drift_jobs_off_their_grid(
+    scheduler: BackgroundScheduler,
+) -> None:
+    wall = [datetime(2027, 3, 10, 12, tzinfo=UTC)]
+
+    def ticking() -> datetime:
+        wall[0] += timedelta(milliseconds=7)  # time passes while jobs run, as in the sandbox
+        return wall[0]
+
+    moving = MovableClock(ticking)
+    start = moving.now()
+    trigger = IntervalTrigger(minutes=15, start_date=start)
+    scheduler.add_job(record, trigger, args=["tick"], id="quarterly", next_run_time=start)
+    fired = TimeMachine(scheduler, moving, resolution=timedelta(hours=1)).advance(
+        timedelta(days=1)
+    )
+    assert len(fired) == 25  # hourly, 12:00 today to 12:00 tomorrow, not every 75 minutes
+    assert all((f.at - start) % timedelta(hours=1) == timedelta(0) for f in fired)
