@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -245,7 +246,11 @@ class MembershipService:
             for message in session.scalars(
                 sa.select(OutboxMessage).where(OutboxMessage.team_id == team_id)
             ):
-                if user_id in message.recipients or f"<@{user_id}>" in message.text:
+                if (
+                    user_id in message.recipients
+                    or f"<@{user_id}>" in message.text
+                    or user_id in json.dumps(message.blocks)  # a summary may name them only there
+                ):
                     session.delete(message)
             session.execute(
                 sa.delete(Conversation).where(
