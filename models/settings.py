@@ -29,6 +29,14 @@ class ProgramSettings(BaseModel):
     weight_interests: int = Field(default=20, ge=0, le=100)
     weight_hours: int = Field(default=20, ge=0, le=100)
     repeat_penalty: int = Field(default=50, ge=0, le=200)
+    # Mentoring check-ins: a DM at this local hour on a working day, in each person's zone
+    checkin_local_hour: int = Field(default=10, ge=7, le=18)
+    #: Check-ins in a pair's first four weeks, evenly spaced (2: days 14 and 28).
+    checkin_first_month: int = Field(default=2, ge=0, le=4)
+    #: Then one every this many weeks (4: monthly).
+    checkin_every_weeks: int = Field(default=4, ge=1, le=12)
+    #: One reminder this many days after an unanswered check-in; 0 sends none.
+    reminder_days: int = Field(default=2, ge=0, le=7)
 
     @classmethod
     def of(cls, stored: dict[str, Any] | None) -> ProgramSettings:
