@@ -1,0 +1,200 @@
+"""The owners' weekly digest of a mentoring program: what the check-ins say, in aggregate.
+
+Owners learn which pairs have stalled (nobody says they met in four weeks), how many
+check-ins get answered, and how useful people find their meetings week by week. They never see
+anyone's individual answers: a week's usefulness is shown only when at least
+:data:`MIN_ANSWERS` people rated it, so one person's rating can't be read off the mean.
+
+Weeks are calendar weeks, Monday to Sunday in the program's time zone: a Monday check-in that
+reaches Berlin at 10:00 and Chicago seven hours later belongs to one week, not two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.checkins.schedule import WEEKEND, local_instant, zone
+from models import Answer, CheckIn, GroupMember, MeetingAnswer, Mentorship, OutboxMessage, Program
+
+#: A pair that hasn't said it met for this long, and is at least this old, has stalled.
+STALLED_AFTER = timedelta(days=28)
+#: How many full weeks the response rate and the usefulness trend look back.
+WEEKS = 4
+#: A week's mean usefulness is shown only when at least this many people rated it.
+MIN_ANSWERS = 3
+
+
+@dataclass(frozen=True)
+class DigestWeek:
+    """The ISO week a digest is for (``2027-W10``) and its Monday in the program's zone."""
+
+    key: str
+    monday: date
+
+
+@dataclass(frozen=True)
+class WeekOfUsefulness:
+    #: The week's Monday, in the program's zone; the last is the week just ended.
+    monday: date
+    answers: int
+    #: None when fewer than :data:`MIN_ANSWERS` people rated it.
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    program_id: int
+    program_name: str
+    week: str
+    active_pairs: int
+    #: (mentor, mentee) of each stalled pair.
+    stalled: list[tuple[str, str]]
+    sent: int
+    answered: int
+    usefulness: list[WeekOfUsefulness]
+    help_requests: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.sent if self.sent else None
+
+    @property
+    def worth_sending(self) -> bool:
+        """A program with no pairs and no check-ins has nothing to report."""
+        return self.active_pairs > 0 or self.sent > 0
+
+
+def digest_week(program: Program, now: datetime) -> DigestWeek | None:
+    """The week whose digest is due for ``program`` at ``now``, if any.
+
+    Due from Monday at the program's local time, in its zone; a digest missed while nothing
+    ran still goes out later that working week, never at the weekend.
+    """
+    where = zone(program.timezone)
+    local = now.astimezone(where)
+    if local.weekday() in WEEKEND:
+        return None
+    monday = local.date() - timedelta(days=local.weekday())
+    # The wall-clock time on that Monday, read in the zone (DST-safe, as local_instant is).
+    opens = datetime.combine(monday, program.local_time.replace(tzinfo=None), tzinfo=where)
+    if now < opens:
+        return None
+    year, week, _ = monday.isocalendar()
+    return DigestWeek(f"{year}-W{week:02d}", monday)
+
+
+def digest_key(program_id: int, week: str, owner: str) -> str:
+    return f"digest:{program_id}:{week}:{owner}"
+
+
+def already_sent(session: Session, program_id: int, week: str) -> bool:
+    """Whether this week's digest was queued; the outbox keeps keys far longer than a week."""
+    prefix = f"digest:{program_id}:{week}:"
+    return (
+        session.scalar(
+            sa.select(OutboxMessage.id).where(OutboxMessage.key.startswith(prefix)).limit(1)
+        )
+        is not None
+    )
+
+
+def compile_digest(session: Session, program: Program, week: DigestWeek, now: datetime) -> Digest:
+    """Count what the owners should see, in a few grouped queries.
+
+    Stalling is judged at ``now``; the response rate and usefulness cover the :data:`WEEKS`
+    full weeks before ``week``.
+    """
+    where = zone(program.timezone)
+    mondays = [week.monday - timedelta(weeks=WEEKS - i) for i in range(WEEKS + 1)]
+    bounds = [local_instant(monday, 0, where) for monday in mondays]
+    since, until = bounds[0], bounds[-1]
+
+    pairs = list(
+        session.execute(
+            sa.select(
+                Mentorship.id, Mentorship.mentor_id, Mentorship.mentee_id, Mentorship.started_at
+            )
+            .where(Mentorship.program_id == program.id, Mentorship.ended_at.is_(None))
+            .order_by(Mentorship.started_at, Mentorship.id)
+        )
+    )
+    stalled_since = now - STALLED_AFTER
+    met = _met_since(session, program.id, stalled_since)
+    stalled = [
+        (p.mentor_id, p.mentee_id)
+        for p in pairs
+        if p.started_at <= stalled_since and p.id not in met
+    ]
+
+    in_program = CheckIn.mentorship_id.in_(
+        sa.select(Mentorship.id).where(Mentorship.program_id == program.id)
+    )
+    in_weeks = sa.and_(CheckIn.sent_at >= since, CheckIn.sent_at < until)
+    sent, answered = session.execute(
+        sa.select(sa.func.count(CheckIn.id), sa.func.count(CheckIn.answered_at)).where(
+            in_program, in_weeks
+        )
+    ).one()
+    help_requests = session.scalar(
+        sa.select(sa.func.count(CheckIn.id)).where(
+            in_program, CheckIn.help_requested_at >= now - timedelta(weeks=1)
+        )
+    )
+    ratings: list[list[int]] = [[] for _ in range(WEEKS)]
+    for sent_at, rating in session.execute(
+        sa.select(CheckIn.sent_at, CheckIn.usefulness).where(
+            in_program, in_weeks, CheckIn.usefulness.is_not(None)
+        )
+    ):
+        if sent_at is None or rating is None:
+            continue
+        index = next(i for i in range(WEEKS) if sent_at < bounds[i + 1])
+        ratings[index].append(int(rating))
+    usefulness = [
+        WeekOfUsefulness(
+            mondays[i],
+            len(values),
+            round(sum(values) / len(values), 1) if len(values) >= MIN_ANSWERS else None,
+        )
+        for i, values in enumerate(ratings)
+    ]
+    return Digest(
+        program_id=program.id,
+        program_name=program.name,
+        week=week.key,
+        active_pairs=len(pairs),
+        stalled=stalled,
+        sent=int(sent or 0),
+        answered=int(answered or 0),
+        usefulness=usefulness,
+        help_requests=int(help_requests or 0),
+    )
+
+
+def _met_since(session: Session, program_id: int, since: datetime) -> set[int]:
+    """Active pairs of the program in which someone said they met since ``since``.
+
+    Either side's check-in answer counts, and so does "We've met" on the round's introduction.
+    """
+    by_check_in = sa.select(CheckIn.mentorship_id).where(
+        CheckIn.met == MeetingAnswer.MET,
+        sa.or_(CheckIn.sent_at >= since, CheckIn.answered_at >= since),
+    )
+    by_intro = (
+        sa.select(Mentorship.id)
+        .join(GroupMember, GroupMember.group_id == Mentorship.group_id)
+        .where(GroupMember.answer == Answer.MET, GroupMember.answered_at >= since)
+    )
+    return set(
+        session.scalars(
+            sa.select(Mentorship.id).where(
+                Mentorship.program_id == program_id,
+                Mentorship.ended_at.is_(None),
+                sa.or_(Mentorship.id.in_(by_check_in), Mentorship.id.in_(by_intro)),
+            )
+        )
+    )

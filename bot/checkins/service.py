@@ -1,0 +1,606 @@
+"""Check-ins: planning and sending them, the single reminder, answers, help requests, digests.
+
+Each side of a mentoring pair gets its own check-ins on the program's cadence, at a working
+morning in their own time zone (bot.checkins.schedule does the arithmetic). One standing job
+does the work in three set-based passes:
+
+1. *plan*: every active side without a waiting check-in gets a row for its next one;
+2. *send*: due rows go out through the outbox (key ``checkin:<id>``) when it's a working
+   morning where the person is; rows that are late (a pause, an outage, a new time zone) wait
+   for the next such morning rather than arrive at night;
+3. *remind*: an unanswered check-in gets one reminder, ``reminder_days`` later, on a working
+   morning, and never a second.
+
+Answers belong to the person: the partner never sees them, and owners see only the weekly
+digest's totals and what someone writes in a help request.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from bot.checkins import messages
+from bot.checkins.digest import (
+    DigestWeek,
+    already_sent,
+    compile_digest,
+    digest_key,
+    digest_week,
+)
+from bot.checkins.forms import CheckInAnswer
+from bot.checkins.schedule import (
+    MIN_GAP,
+    SEND_WINDOW,
+    Cadence,
+    in_window,
+    next_check_in,
+    next_window,
+    reminder_at,
+)
+from bot.clock import Clock
+from bot.db import Database
+from bot.errors import NotAllowed, UserFacingError
+from bot.prompts.library import draw_for_pair
+from bot.slack.delivery import Priority, enqueue
+from bot.slack.people import PeopleDirectory
+from models import (
+    CheckIn,
+    Goal,
+    GoalProgress,
+    GoalProgressLevel,
+    GoalStatus,
+    MeetingAnswer,
+    Membership,
+    MembershipStatus,
+    Mentorship,
+    Person,
+    Program,
+    ProgramKind,
+    Prompt,
+)
+from models.settings import ProgramSettings
+
+log = logging.getLogger(__name__)
+
+#: Reminders are looked for among check-ins sent at most this long ago.
+REMIND_WITHIN = timedelta(days=14)
+#: The partner's prompt for the same check-in number is shared if theirs went out this recently.
+SHARE_PROMPT_WITHIN = timedelta(days=7)
+#: Ids per IN (...) list, well inside SQLite's and PostgreSQL's limits.
+CHUNK = 500
+
+
+def cadence_of(settings: ProgramSettings) -> Cadence:
+    return Cadence(
+        first_month=settings.checkin_first_month,
+        every_weeks=settings.checkin_every_weeks,
+        local_hour=settings.checkin_local_hour,
+        reminder_days=settings.reminder_days,
+    )
+
+
+@dataclass(frozen=True)
+class GoalView:
+    id: int
+    what: str
+    progress: GoalProgressLevel | None
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    """One person's check-in as they may see it; never shown to anyone else."""
+
+    id: int
+    program_name: str
+    partner_id: str
+    number: int
+    prompt: str | None
+    met: MeetingAnswer | None
+    usefulness: int | None
+    note: str | None
+    goals: list[GoalView] = field(default_factory=list)
+    help_requested: bool = False
+
+    @property
+    def first(self) -> bool:
+        return self.number == 1
+
+
+@dataclass
+class Tally:
+    """What one pass of the check-in job did, for the log."""
+
+    planned: int = 0
+    sent: int = 0
+    retimed: int = 0
+    reminded: int = 0
+
+
+class CheckInService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        people: PeopleDirectory,
+        admins: Iterable[str] = (),
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._people = people
+        #: Who hears help requests and gets digests when a program has no owners.
+        self._admins = sorted(admins)
+
+    # -- the standing job ---------------------------------------------------------------
+
+    def run_due(self) -> Tally:
+        """Plan, send and remind: one pass of the job, idempotent however often it runs."""
+        now = self._clock.now()
+        tally = Tally()
+        with self._db.session() as session:
+            tally.planned = self._plan(session, now)
+            session.flush()
+            tally.sent, tally.retimed = self._send(session, now)
+            tally.reminded = self._remind(session, now)
+        return tally
+
+    def _plan(self, session: Session, now: datetime) -> int:
+        """Give every active side of a pair without a waiting check-in a row for its next one."""
+        sides: list[tuple[int, str, str, datetime, datetime, str, Cadence]] = []
+        for side in (Mentorship.mentor_id, Mentorship.mentee_id):
+            waiting = (
+                sa.select(CheckIn.id)
+                .where(
+                    CheckIn.mentorship_id == Mentorship.id,
+                    CheckIn.user_id == side,
+                    CheckIn.sent_at.is_(None),
+                )
+                .exists()
+            )
+            rows = session.execute(
+                sa.select(
+                    Mentorship.id,
+                    Mentorship.team_id,
+                    side,
+                    Mentorship.started_at,
+                    Mentorship.term_ends_at,
+                    Person.timezone,
+                    Program.settings,
+                )
+                .join(Program, Program.id == Mentorship.program_id)
+                .join(
+                    Person,
+                    sa.and_(Person.team_id == Mentorship.team_id, Person.user_id == side),
+                )
+                .join(
+                    Membership,
+                    sa.and_(
+                        Membership.program_id == Mentorship.program_id,
+                        Membership.user_id == side,
+                    ),
+                )
+                .where(
+                    Mentorship.ended_at.is_(None),
+                    Mentorship.term_ends_at > now,
+                    Program.kind == ProgramKind.MENTORING,
+                    Membership.status == MembershipStatus.ACTIVE,
+                    Person.inactive.is_(False),
+                    ~waiting,
+                )
+            )
+            for m_id, team_id, user_id, started, ends, timezone, settings in rows:
+                cadence = cadence_of(ProgramSettings.of(settings))
+                sides.append((m_id, team_id, user_id, started, ends, timezone, cadence))
+        if not sides:
+            return 0
+        last = self._last_sent(session, sorted({s[0] for s in sides}))
+        planned = 0
+        for m_id, team_id, user_id, started, ends, timezone, cadence in sides:
+            number, sent_at = last.get((m_id, user_id), (0, None))
+            after = started if sent_at is None else sent_at + MIN_GAP
+            # A slot that passed moments ago (a pair formed mid-morning) still counts.
+            due = next_check_in(
+                started, timezone, cadence, not_before=max(after, now - SEND_WINDOW), ends=ends
+            )
+            if due is None:
+                continue  # no check-in left before the term ends
+            session.add(
+                CheckIn(
+                    team_id=team_id,
+                    mentorship_id=m_id,
+                    user_id=user_id,
+                    number=number + 1,
+                    due_at=due,
+                )
+            )
+            planned += 1
+        return planned
+
+    @staticmethod
+    def _last_sent(
+        session: Session, mentorship_ids: Sequence[int]
+    ) -> dict[tuple[int, str], tuple[int, datetime | None]]:
+        last: dict[tuple[int, str], tuple[int, datetime | None]] = {}
+        for i in range(0, len(mentorship_ids), CHUNK):
+            for m_id, user_id, number, sent_at in session.execute(
+                sa.select(
+                    CheckIn.mentorship_id,
+                    CheckIn.user_id,
+                    sa.func.max(CheckIn.number),
+                    sa.func.max(CheckIn.sent_at),
+                )
+                .where(CheckIn.mentorship_id.in_(mentorship_ids[i : i + CHUNK]))
+                .group_by(CheckIn.mentorship_id, CheckIn.user_id)
+            ):
+                last[(m_id, user_id)] = (int(number), sent_at)
+        return last
+
+    def _send(self, session: Session, now: datetime) -> tuple[int, int]:
+        """Send what is due where it's a working morning; move the rest to the next one."""
+        rows = session.execute(
+            sa.select(CheckIn, Mentorship, Person, Program)
+            .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+            .join(Program, Program.id == Mentorship.program_id)
+            .join(
+                Person,
+                sa.and_(Person.team_id == CheckIn.team_id, Person.user_id == CheckIn.user_id),
+            )
+            .join(
+                Membership,
+                sa.and_(
+                    Membership.program_id == Mentorship.program_id,
+                    Membership.user_id == CheckIn.user_id,
+                ),
+            )
+            .where(
+                CheckIn.sent_at.is_(None),
+                CheckIn.due_at <= now,
+                Mentorship.ended_at.is_(None),
+                Membership.status == MembershipStatus.ACTIVE,
+            )
+            .order_by(CheckIn.due_at, CheckIn.id)
+        ).all()
+        if not rows:
+            return 0, 0
+        goals = self._open_goals(session, {m.id for _, m, _, _ in rows})
+        sent = retimed = 0
+        for check_in, mentorship, person, program in rows:
+            cadence = cadence_of(ProgramSettings.of(program.settings))
+            if person.inactive or person.is_paused(now):
+                # Back on the first working morning after the pause, not at midnight.
+                back = person.paused_until if person.paused and person.paused_until else now
+                check_in.due_at = next_window(max(back, now), person.timezone, cadence)
+                retimed += 1
+                continue
+            if not in_window(now, person.timezone, cadence):
+                check_in.due_at = next_window(now, person.timezone, cadence)
+                retimed += 1
+                continue
+            prompt = self._prompt(session, check_in, now)
+            check_in.prompt_key = prompt.key if prompt else None
+            check_in.sent_at = now
+            view = _view(check_in, mentorship, program, prompt, goals.get(mentorship.id, []), {})
+            text, blocks = messages.check_in_dm(view)
+            enqueue(
+                session,
+                team_id=check_in.team_id,
+                key=f"checkin:{check_in.id}",
+                recipients=[check_in.user_id],
+                text=text,
+                blocks=blocks,
+                now=now,
+            )
+            sent += 1
+        return sent, retimed
+
+    @staticmethod
+    def _prompt(session: Session, check_in: CheckIn, now: datetime) -> Prompt | None:
+        """This check-in's prompt: the partner's for the same check-in if it just went out
+        (so the two can talk about it), else the pair's next one, light to deep, never repeated.
+        """
+        shared = session.scalar(
+            sa.select(CheckIn.prompt_key).where(
+                CheckIn.mentorship_id == check_in.mentorship_id,
+                CheckIn.number == check_in.number,
+                CheckIn.user_id != check_in.user_id,
+                CheckIn.prompt_key.is_not(None),
+                CheckIn.sent_at >= now - SHARE_PROMPT_WITHIN,
+            )
+        )
+        if shared is not None:
+            prompt = session.get(Prompt, shared)
+            if prompt is not None:
+                return prompt
+        try:
+            return draw_for_pair(
+                session,
+                team_id=check_in.team_id,
+                mentorship_id=check_in.mentorship_id,
+                stage="regular",
+                now=now,
+                rng=random.Random(f"{check_in.mentorship_id}:{check_in.number}"),
+            )
+        except LookupError:
+            return None  # no check-in prompts in the library: the questions go out alone
+
+    def _remind(self, session: Session, now: datetime) -> int:
+        """One reminder for an unanswered check-in, on a working morning; never a second."""
+        later = aliased(CheckIn)
+        superseded = (
+            sa.select(later.id)
+            .where(
+                later.mentorship_id == CheckIn.mentorship_id,
+                later.user_id == CheckIn.user_id,
+                later.number > CheckIn.number,
+                later.sent_at.is_not(None),
+            )
+            .exists()
+        )
+        rows = session.execute(
+            sa.select(CheckIn, Mentorship, Person, Program)
+            .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+            .join(Program, Program.id == Mentorship.program_id)
+            .join(
+                Person,
+                sa.and_(Person.team_id == CheckIn.team_id, Person.user_id == CheckIn.user_id),
+            )
+            .join(
+                Membership,
+                sa.and_(
+                    Membership.program_id == Mentorship.program_id,
+                    Membership.user_id == CheckIn.user_id,
+                ),
+            )
+            .where(
+                CheckIn.sent_at.is_not(None),
+                CheckIn.sent_at <= now - timedelta(days=1),
+                CheckIn.sent_at > now - REMIND_WITHIN,
+                CheckIn.answered_at.is_(None),
+                CheckIn.reminded_at.is_(None),
+                Mentorship.ended_at.is_(None),
+                Membership.status == MembershipStatus.ACTIVE,
+                Person.inactive.is_(False),
+                ~superseded,
+            )
+            .order_by(CheckIn.sent_at, CheckIn.id)
+        ).all()
+        reminded = 0
+        for check_in, mentorship, person, program in rows:
+            cadence = cadence_of(ProgramSettings.of(program.settings))
+            assert check_in.sent_at is not None  # the query asks for sent check-ins
+            due = reminder_at(check_in.sent_at, person.timezone, cadence)
+            if due is None or now < due or person.is_paused(now):
+                continue
+            if not in_window(now, person.timezone, cadence):
+                continue
+            prompt = session.get(Prompt, check_in.prompt_key) if check_in.prompt_key else None
+            view = _view(check_in, mentorship, program, prompt, [], {})
+            text, blocks = messages.reminder_dm(view)
+            enqueue(
+                session,
+                team_id=check_in.team_id,
+                key=f"checkin-reminder:{check_in.id}",
+                recipients=[check_in.user_id],
+                text=text,
+                blocks=blocks,
+                now=now,
+            )
+            check_in.reminded_at = now
+            reminded += 1
+        return reminded
+
+    @staticmethod
+    def _open_goals(session: Session, mentorship_ids: Iterable[int]) -> dict[int, list[Goal]]:
+        ids = sorted(mentorship_ids)
+        goals: dict[int, list[Goal]] = defaultdict(list)
+        for i in range(0, len(ids), CHUNK):
+            for goal in session.scalars(
+                sa.select(Goal)
+                .where(Goal.mentorship_id.in_(ids[i : i + CHUNK]), Goal.status == GoalStatus.OPEN)
+                .order_by(Goal.mentorship_id, Goal.position, Goal.id)
+            ):
+                goals[goal.mentorship_id].append(goal)
+        return goals
+
+    # -- answers ------------------------------------------------------------------------
+
+    def record_met(
+        self, team_id: str, user_id: str, check_in_id: int, met: MeetingAnswer
+    ) -> CheckInView:
+        """The one-tap answer: did you meet since the last check-in?"""
+        now = self._clock.now()
+        with self._db.session() as session:
+            check_in, mentorship, program = self._own(session, team_id, user_id, check_in_id)
+            check_in.met = met
+            if check_in.answered_at is None:
+                check_in.answered_at = now
+            return self._view_of(session, check_in, mentorship, program)
+
+    def view(self, team_id: str, user_id: str, check_in_id: int) -> CheckInView:
+        """The person's check-in with their answers so far, to fill the modal."""
+        with self._db.session() as session:
+            check_in, mentorship, program = self._own(session, team_id, user_id, check_in_id)
+            return self._view_of(session, check_in, mentorship, program)
+
+    def answer(
+        self,
+        team_id: str,
+        user_id: str,
+        check_in_id: int,
+        answer: CheckInAnswer,
+        *,
+        submission: str,
+    ) -> CheckInView:
+        """Store the modal's answers on this check-in alone; pass a help request on.
+
+        ``submission`` (the modal's view id) keys the help DMs, so Slack retrying a
+        submission doesn't ask the owners twice, while a later request still reaches them.
+        """
+        now = self._clock.now()
+        with self._db.session() as session:
+            check_in, mentorship, program = self._own(session, team_id, user_id, check_in_id)
+            check_in.met = answer.met
+            check_in.usefulness = answer.usefulness
+            check_in.note = answer.note or None
+            if check_in.answered_at is None:
+                check_in.answered_at = now
+            goals = {
+                g.id
+                for g in session.scalars(sa.select(Goal).where(Goal.mentorship_id == mentorship.id))
+            }
+            for goal_id, level in answer.progress.items():
+                if goal_id not in goals:
+                    continue  # a goal removed since the form opened
+                row = session.get(GoalProgress, (check_in.id, goal_id))
+                if row is None:
+                    session.add(
+                        GoalProgress(
+                            check_in_id=check_in.id,
+                            goal_id=goal_id,
+                            team_id=team_id,
+                            progress=level,
+                        )
+                    )
+                else:
+                    row.progress = level
+            if answer.help:
+                check_in.help_requested_at = now
+                text, blocks = messages.help_request(program, user_id, answer.help_text)
+                for owner in self._owners(program):
+                    enqueue(
+                        session,
+                        team_id=team_id,
+                        key=f"help:{check_in.id}:{submission}:{owner}",
+                        recipients=[owner],
+                        text=text,
+                        blocks=blocks,
+                        now=now,
+                    )
+                log.info("help requested on check-in %d of program %d", check_in.id, program.id)
+            session.flush()
+            return self._view_of(session, check_in, mentorship, program)
+
+    def _own(
+        self, session: Session, team_id: str, user_id: str, check_in_id: int
+    ) -> tuple[CheckIn, Mentorship, Program]:
+        """The check-in, if it is this person's and its pair is still going."""
+        check_in = session.get(CheckIn, check_in_id)
+        if check_in is None or check_in.team_id != team_id or check_in.sent_at is None:
+            raise UserFacingError("That check-in no longer exists.")
+        if check_in.user_id != user_id:
+            raise NotAllowed("That check-in is someone else's: only they can answer it.")
+        mentorship = session.get(Mentorship, check_in.mentorship_id)
+        program = session.get(Program, mentorship.program_id) if mentorship else None
+        if mentorship is None or program is None:
+            raise UserFacingError("That check-in no longer exists.")
+        if mentorship.ended_at is not None:
+            raise UserFacingError(
+                "That mentorship has ended, so its check-ins are closed. Thank you for it!"
+            )
+        return check_in, mentorship, program
+
+    @staticmethod
+    def _view_of(
+        session: Session, check_in: CheckIn, mentorship: Mentorship, program: Program
+    ) -> CheckInView:
+        prompt = session.get(Prompt, check_in.prompt_key) if check_in.prompt_key else None
+        goals = list(
+            session.scalars(
+                sa.select(Goal)
+                .where(Goal.mentorship_id == mentorship.id, Goal.status == GoalStatus.OPEN)
+                .order_by(Goal.position, Goal.id)
+            )
+        )
+        progress = {
+            row.goal_id: row.progress
+            for row in session.scalars(
+                sa.select(GoalProgress).where(GoalProgress.check_in_id == check_in.id)
+            )
+        }
+        return _view(check_in, mentorship, program, prompt, goals, progress)
+
+    def _owners(self, program: Program) -> list[str]:
+        """The program's owners; without any, Sprout's admins, then the workspace's."""
+        if program.owner_ids:
+            return sorted(program.owner_ids)
+        if self._admins:
+            return list(self._admins)
+        return sorted(
+            p.user_id
+            for p in self._people.everyone(program.team_id).values()
+            if p.is_workspace_admin and not p.deleted and not p.is_bot
+        )
+
+    # -- the owners' digest -------------------------------------------------------------
+
+    def send_digests(self) -> int:
+        """Each mentoring program's weekly digest to its owners, once per ISO week."""
+        now = self._clock.now()
+        with self._db.session() as session:
+            due: list[tuple[Program, DigestWeek]] = []
+            for program in session.scalars(
+                sa.select(Program).where(Program.kind == ProgramKind.MENTORING).order_by(Program.id)
+            ):
+                week = digest_week(program, now)
+                if week is not None and not already_sent(session, program.id, week.key):
+                    due.append((program, week))
+        sent = 0
+        for program, week in due:
+            try:
+                sent += self._send_digest(program, week, now)
+            except Exception as error:  # one program's trouble must not stop the others
+                log.error("digest for program %d failed: %s", program.id, type(error).__name__)
+        return sent
+
+    def _send_digest(self, program: Program, week: DigestWeek, now: datetime) -> int:
+        owners = self._owners(program)
+        with self._db.session() as session:
+            digest = compile_digest(session, program, week, now)
+            if not digest.worth_sending:
+                return 0
+            text, blocks = messages.digest(digest)
+            sent = 0
+            for owner in owners:
+                sent += enqueue(
+                    session,
+                    team_id=program.team_id,
+                    key=digest_key(program.id, week.key, owner),
+                    recipients=[owner],
+                    text=text,
+                    blocks=blocks,
+                    now=now,
+                    priority=Priority.BULK,
+                )
+            return sent
+
+
+def _view(
+    check_in: CheckIn,
+    mentorship: Mentorship,
+    program: Program,
+    prompt: Prompt | None,
+    goals: Sequence[Goal],
+    progress: dict[int, GoalProgressLevel],
+) -> CheckInView:
+    partner = (
+        mentorship.mentee_id if check_in.user_id == mentorship.mentor_id else mentorship.mentor_id
+    )
+    return CheckInView(
+        id=check_in.id,
+        program_name=program.name,
+        partner_id=partner,
+        number=check_in.number,
+        prompt=prompt.text if prompt else None,
+        met=check_in.met,
+        usefulness=check_in.usefulness,
+        note=check_in.note,
+        goals=[GoalView(g.id, g.what, progress.get(g.id)) for g in goals[:3]],
+        help_requested=check_in.help_requested_at is not None,
+    )
