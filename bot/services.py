@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.access import Access
+from bot.checkins.service import CheckInService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
@@ -14,7 +15,9 @@ from bot.events import EventLedger
 from bot.home.service import HomeService
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
+from bot.mentoring.service import Mentoring
 from bot.pairing.rounds import RoundService
+from bot.prompts.service import PromptService
 from bot.slack.client import sending_client
 from bot.slack.delivery import Deliverer, Outbox
 from bot.slack.people import PeopleDirectory
@@ -33,6 +36,9 @@ class Services:
     home: HomeService
     events: EventLedger
     rounds: RoundService
+    mentoring: Mentoring
+    checkins: CheckInService
+    prompts: PromptService
     deliverer: Deliverer
     outbox: Outbox
 
@@ -54,6 +60,9 @@ class Services:
             home=HomeService(client, db, programs, memberships, access),
             events=EventLedger(db, clock),
             rounds=RoundService(db, clock, people, programs, settings.sprout_admins),
+            mentoring=Mentoring.build(db, clock, people, settings.sprout_admins),
+            checkins=CheckInService(db, clock, people, settings.sprout_admins),
+            prompts=PromptService(db, clock, access),
             deliverer=Deliverer(db, sending_client(client), clock),
             outbox=Outbox(db, clock),
         )

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import events, home, membership, pairing, programs
+from handlers import checkins, events, home, membership, mentoring, pairing, programs, prompts
 from handlers.guard import describe
 from handlers.router import Router
 
@@ -21,6 +21,9 @@ def register_all(app: App, services: Services) -> Router:
     membership.register(app, router, services)
     programs.register(app, router, services)
     pairing.register(app, router, services)
+    mentoring.register(app, router, services)
+    checkins.register(app, services)
+    prompts.register(app, router, services)
     home.register(app, services)
     router.register(app)
 

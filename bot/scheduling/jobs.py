@@ -98,3 +98,40 @@ def sync_program_jobs() -> None:
     scheduler = current_scheduler()
     if scheduler is not None:
         sync_programs(scheduler, services())
+
+
+def send_due_check_ins() -> None:
+    """Check-ins, their reminders and the owners' weekly digests whose time has come.
+
+    One quarter-hourly job for all three: each person's working morning starts on some
+    quarter hour somewhere, and each pass reads only what is due.
+    """
+    checkins = services().checkins
+    tally = checkins.run_due()
+    if tally.planned or tally.sent or tally.retimed or tally.reminded:
+        log.info(
+            "check-ins: %d planned, %d sent, %d moved to a working morning, %d reminders",
+            tally.planned,
+            tally.sent,
+            tally.retimed,
+            tally.reminded,
+        )
+    digests = checkins.send_digests()
+    if digests:
+        log.info("queued %d weekly check-in digests", digests)
+
+
+def ask_mid_point_reviews() -> None:
+    """Ask both sides of every pair that passed half its term for a short review, once."""
+    services().mentoring.reviews.ask_due()
+
+
+def ask_close_outs() -> None:
+    """Ask both sides of every pair that ended (term over or `/mentor end`) to close out, once.
+
+    Then blank the words of feedback and thank-you notes the outbox has delivered.
+    """
+    services().mentoring.closeouts.ask_due()
+    scrubbed = services().mentoring.scrub_delivered_words()
+    if scrubbed:
+        log.info("blanked %d delivered feedback and thank-you messages", scrubbed)

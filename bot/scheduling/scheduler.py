@@ -100,6 +100,9 @@ def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
         ("rounds.follow_up", jobs.follow_up_rounds, timedelta(minutes=15)),
         ("rounds.catch_up", jobs.catch_up_rounds, timedelta(minutes=15)),
         ("mentorships.end_finished_terms", jobs.end_finished_terms, timedelta(hours=6)),
+        ("mentoring.mid_point_reviews", jobs.ask_mid_point_reviews, timedelta(hours=1)),
+        ("mentoring.close_outs", jobs.ask_close_outs, timedelta(minutes=15)),
+        ("checkins.send_due", jobs.send_due_check_ins, timedelta(minutes=15)),
     ):
         trigger = IntervalTrigger(
             seconds=int(every.total_seconds()), start_date=now + every, timezone=UTC

@@ -74,6 +74,9 @@ def test_the_leader_installs_the_standing_jobs_once(
         "rounds.follow_up",
         "rounds.catch_up",
         "mentorships.end_finished_terms",
+        "mentoring.mid_point_reviews",
+        "mentoring.close_outs",
+        "checkins.send_due",
     }
     assert {job.id for job in scheduler.get_jobs()} == standing
     runner.stop()
