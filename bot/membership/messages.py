@@ -452,6 +452,7 @@ def _settings_inputs(settings: ProgramSettings) -> list[Any]:
             overlap,
             settings.require_shared_hours,
         ),
+        *_check_in_inputs(settings),
     ]
     for block_id, label, value in (
         ("weight_skills", "Weight: skills the mentee wants", settings.weight_skills),
@@ -473,6 +474,37 @@ def _settings_inputs(settings: ProgramSettings) -> list[Any]:
             )
         )
     return blocks
+
+
+def _check_in_inputs(settings: ProgramSettings) -> list[InputBlock]:
+    """When mentoring pairs hear from Sprout: the check-in cadence and its one reminder."""
+    hours = options((f"{h:02d}:00 in each person's time zone", str(h)) for h in range(7, 19))
+    first = options([("None", "0"), ("Once", "1")] + [(f"{n} times", str(n)) for n in range(2, 5)])
+    weeks = options(
+        [("Every week", "1")] + [(f"Every {n} weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)]
+    )
+    reminder = options(
+        [("No reminder", "0"), ("1 day later", "1")]
+        + [(f"{n} days later", str(n)) for n in range(2, 8)]
+    )
+    return [
+        _select(
+            "checkin_local_hour",
+            "Mentoring: check-ins arrive at",
+            hours,
+            settings.checkin_local_hour,
+        ),
+        _select(
+            "checkin_first_month",
+            "Mentoring: check-ins in the first month",
+            first,
+            settings.checkin_first_month,
+        ),
+        _select(
+            "checkin_every_weeks", "Mentoring: then check-ins", weeks, settings.checkin_every_weeks
+        ),
+        _select("reminder_days", "Mentoring: one reminder", reminder, settings.reminder_days),
+    ]
 
 
 def _select(block_id: str, label: str, choices: list[Any], value: object) -> InputBlock:

@@ -161,6 +161,27 @@ def test_round_and_matching_settings_are_saved_from_the_modal(bot: RunningBot) -
     assert program.settings["weight_skills"] == 70
 
 
+def test_check_in_cadence_and_reminder_are_set_in_the_program_form(bot: RunningBot) -> None:
+    ada = bot.person(SEED_ADMIN_ID)
+    ada.mentor("program new")
+    hour = next(b for b in ada.modal()["blocks"] if b.get("block_id") == "checkin_local_hour")
+    assert hour["element"]["initial_option"]["value"] == "10"  # the documented default
+    ada.submit(
+        name="Mentoring",
+        kind="mentoring",
+        checkin_local_hour="9",
+        checkin_first_month="1",
+        checkin_every_weeks="2",
+        reminder_days="0",
+    )
+    ada.reply()
+    [program] = bot.sprout.services.programs.programs("T0SPROUT")
+    assert program.settings["checkin_local_hour"] == 9
+    assert program.settings["checkin_first_month"] == 1
+    assert program.settings["checkin_every_weeks"] == 2
+    assert program.settings["reminder_days"] == 0
+
+
 def test_a_weight_out_of_range_is_an_inline_error(bot: RunningBot) -> None:
     ada = bot.person(SEED_ADMIN_ID)
     ada.mentor("program new")
