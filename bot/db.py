@@ -6,7 +6,7 @@ are exercised by every test run rather than trusted.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from filelock import FileLock
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 import migrations
 
@@ -145,3 +146,27 @@ class Database:
         """A unit of work: committed when the block ends, rolled back if it raises."""
         with self._sessions() as session, session.begin():
             yield session
+
+
+def insert_unless_present(
+    session: Session,
+    model: type[Any],
+    values: dict[str, Any],
+    unique: Sequence[InstrumentedAttribute[Any]],
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: whether the row is new, decided by the database.
+
+    Two processes racing to insert the same key both succeed at the SQL level and exactly one
+    gets ``True``, which a check-then-insert cannot promise.
+    """
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(model).values(values)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).values(values)
+    else:
+        raise NotImplementedError(f"Sprout needs INSERT ... ON CONFLICT, not in {dialect}")
+    statement = statement.on_conflict_do_nothing(index_elements=list(unique))
+    primary = sa.inspect(model).primary_key[0]
+    return session.scalar(statement.returning(primary)) is not None

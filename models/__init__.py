@@ -32,6 +32,15 @@ from models.programs import (
     Role,
 )
 from models.prompts import Prompt
+from models.pulse import (
+    PulseAnswer,
+    PulseInvitation,
+    PulseSchedule,
+    PulseSurvey,
+    PulseToken,
+    PulseWave,
+    QuestionKind,
+)
 from models.rounds import (
     Answer,
     DoNotPair,
@@ -75,6 +84,13 @@ __all__ = [
     "ProgramOwner",
     "Prompt",
     "PromptUse",
+    "PulseAnswer",
+    "PulseInvitation",
+    "PulseSchedule",
+    "PulseSurvey",
+    "PulseToken",
+    "PulseWave",
+    "QuestionKind",
     "Review",
     "Role",
     "Round",

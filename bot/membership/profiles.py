@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import CannotJoin, NotAMember
 from bot.membership.messages import joined_text
+from bot.pulse.ballots import token_for
 from bot.slack.delivery import Priority, enqueue
 from bot.slack.people import PeopleDirectory, SlackPerson
 from models import (
@@ -28,6 +29,9 @@ from models import (
     Program,
     ProgramOwner,
     Prompt,
+    PulseInvitation,
+    PulseToken,
+    PulseWave,
     Role,
     RoundSkip,
     Unmatched,
@@ -234,6 +238,25 @@ class MembershipService:
                 sa.delete(Mentorship).where(
                     Mentorship.team_id == team_id,
                     sa.or_(Mentorship.mentor_id == user_id, Mentorship.mentee_id == user_id),
+                )
+            )
+            # Pulse invitations name them; a token in a wave still open is theirs while its
+            # key lives. Their answers name nobody and stay in the counts.
+            for wave in session.scalars(
+                sa.select(PulseWave).where(
+                    PulseWave.team_id == team_id, PulseWave.token_key.is_not(None)
+                )
+            ):
+                assert wave.token_key is not None
+                session.execute(
+                    sa.delete(PulseToken).where(
+                        PulseToken.wave_id == wave.id,
+                        PulseToken.token == token_for(wave.token_key, team_id, user_id),
+                    )
+                )
+            session.execute(
+                sa.delete(PulseInvitation).where(
+                    PulseInvitation.team_id == team_id, PulseInvitation.user_id == user_id
                 )
             )
             # Prompts they added stay for the workspace, without their name on them.

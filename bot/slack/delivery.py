@@ -31,12 +31,11 @@ from typing import Any
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.blocks import context as context_block
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, insert_unless_present
 from models import Conversation, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
@@ -135,24 +134,7 @@ def enqueue(
         "next_attempt_at": now,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    by_key = [OutboxMessage.key]
-    statement: sa.Insert
-    if dialect == "postgresql":
-        statement = (
-            postgresql.insert(OutboxMessage)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=by_key)
-        )
-    elif dialect == "sqlite":
-        statement = (
-            sqlite.insert(OutboxMessage)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=by_key)
-        )
-    else:
-        raise NotImplementedError(f"the outbox needs INSERT ... ON CONFLICT, not in {dialect}")
-    return session.scalar(statement.returning(OutboxMessage.id)) is not None
+    return insert_unless_present(session, OutboxMessage, values, [OutboxMessage.key])
 
 
 #: Sent and failed messages (their text names people) are kept this long, then deleted.

@@ -1,0 +1,1 @@
+"""Anonymous pulse surveys: ballots that forget their authors, waves, results above k."""
