@@ -12,11 +12,14 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sandbox.local import LocalSlack
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The page polls once a second and the bot answers on its own threads: on a shared 2-core CI
+# machine, assertions get room rather than Playwright's default 5 s.
+expect.set_options(timeout=20_000)
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",  # CI runs as root
@@ -52,7 +55,7 @@ def local() -> Iterator[LocalSlack]:
 def page(browser: Browser, local: LocalSlack) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     opened = context.new_page()
-    opened.set_default_timeout(15_000)
+    opened.set_default_timeout(30_000)  # generous: CI machines are shared
     opened.goto(local.url)
     yield opened
     context.close()

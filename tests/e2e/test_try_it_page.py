@@ -25,7 +25,7 @@ def field(page: Page, block_id: str) -> str:
     return f"[data-testid=modal-form] [name={block_id}]"
 
 
-def group_dm_of(local: LocalSlack, user_id: str, timeout: float = 15.0) -> str:
+def group_dm_of(local: LocalSlack, user_id: str, timeout: float = 30.0) -> str:
     """The channel of the first group DM the bot posted to ``user_id``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
