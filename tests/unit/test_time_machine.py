@@ -124,8 +124,6 @@ def test_a_clock_that_keeps_moving_does_not_drift_jobs_off_their_grid(
     start = moving.now()
     trigger = IntervalTrigger(minutes=15, start_date=start)
     scheduler.add_job(record, trigger, args=["tick"], id="quarterly", next_run_time=start)
-    fired = TimeMachine(scheduler, moving, resolution=timedelta(hours=1)).advance(
-        timedelta(days=1)
-    )
+    fired = TimeMachine(scheduler, moving, resolution=timedelta(hours=1)).advance(timedelta(days=1))
     assert len(fired) == 25  # hourly, 12:00 today to 12:00 tomorrow, not every 75 minutes
     assert all((f.at - start) % timedelta(hours=1) == timedelta(0) for f in fired)
