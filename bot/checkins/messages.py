@@ -150,7 +150,13 @@ def saved(view: CheckInView) -> tuple[str, list[dict[str, Any]]]:
         lines.append(f"• Goals: progress noted on {len(rated)} of {len(view.goals)}")
     if view.note:
         lines.append("• Your note is saved; only you can see it.")
-    if view.help_requested:
+    if view.help_unsent:
+        lines.append(
+            "• Your help request was *not sent*: this program has no owner or admin besides "
+            "you and your partner, so there's nobody else Sprout could ask. Nothing you wrote "
+            "for them was shared or kept."
+        )
+    elif view.help_requested:
         lines.append(
             "• The program owner has been asked to get in touch; they got only what you "
             "wrote for them."

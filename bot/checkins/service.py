@@ -21,7 +21,7 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -108,6 +108,8 @@ class CheckInView:
     note: str | None
     goals: list[GoalView] = field(default_factory=list)
     help_requested: bool = False
+    #: Help was asked for just now, but nobody outside the pair could be asked: not sent.
+    help_unsent: bool = False
 
     @property
     def first(self) -> bool:
@@ -443,6 +445,9 @@ class CheckInService:
         ``submission`` (the modal's view id) keys the help DMs, so Slack retrying a
         submission doesn't ask the owners twice, while a later request still reaches them.
         """
+        # Who hears a help request is settled first: finding admins may ask Slack, which
+        # must not happen while the answer's transaction holds its locks.
+        helpers = self._helpers(team_id, user_id, check_in_id) if answer.help else []
         now = self._clock.now()
         with self._db.session() as session:
             check_in, mentorship, program = self._own(session, team_id, user_id, check_in_id)
@@ -470,22 +475,25 @@ class CheckInService:
                     )
                 else:
                     row.progress = level
-            if answer.help:
+            if answer.help and helpers:
                 check_in.help_requested_at = now
                 text, blocks = messages.help_request(program, user_id, answer.help_text)
-                for owner in self._owners(program):
+                for helper in helpers:
                     enqueue(
                         session,
                         team_id=team_id,
-                        key=f"help:{check_in.id}:{submission}:{owner}",
-                        recipients=[owner],
+                        key=f"help:{check_in.id}:{submission}:{helper}",
+                        recipients=[helper],
                         text=text,
                         blocks=blocks,
                         now=now,
                     )
                 log.info("help requested on check-in %d of program %d", check_in.id, program.id)
+            elif answer.help:
+                log.info("help on check-in %d had nobody outside the pair to go to", check_in.id)
             session.flush()
-            return self._view_of(session, check_in, mentorship, program)
+            view = self._view_of(session, check_in, mentorship, program)
+            return replace(view, help_unsent=answer.help and not helpers)
 
     def _own(
         self, session: Session, team_id: str, user_id: str, check_in_id: int
@@ -525,6 +533,25 @@ class CheckInService:
             )
         }
         return _view(check_in, mentorship, program, prompt, goals, progress)
+
+    def _helpers(self, team_id: str, user_id: str, check_in_id: int) -> list[str]:
+        """Who hears this person's help request: never either side of their pair.
+
+        The program's owners outside the pair; failing them, Sprout's admins (SPROUT_ADMINS
+        and the workspace's own admins) outside the pair; failing those, nobody.
+        """
+        with self._db.session() as session:
+            _, mentorship, program = self._own(session, team_id, user_id, check_in_id)
+            pair = {mentorship.mentor_id, mentorship.mentee_id}
+            owners = set(program.owner_ids) - pair
+        if owners:
+            return sorted(owners)
+        admins = set(self._admins) | {
+            p.user_id
+            for p in self._people.everyone(team_id).values()
+            if p.is_workspace_admin and not p.deleted and not p.is_bot
+        }
+        return sorted(admins - pair)
 
     def _owners(self, program: Program) -> list[str]:
         """The program's owners; without any, Sprout's admins, then the workspace's."""

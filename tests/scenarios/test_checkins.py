@@ -562,3 +562,48 @@ def test_forget_me_leaves_no_check_in_or_message_that_names_the_person(
         # Finn's and Kai's check-ins are untouched: two sent each, and the next waiting.
         left = [(c.user_id, c.number) for c in session.scalars(sa.select(CheckIn))]
     assert sorted(left) == [(u, n) for u in (FINN, KAI) for n in (1, 2, 3)]
+
+
+def test_help_never_reaches_the_partner_even_when_they_own_the_program(bot: RunningBot) -> None:
+    bot.clock.set(FORMED)
+    create_program(bot, "Mentoring", owners=[GRETA])  # Greta owns it, and mentors Emeka
+    join(bot.person(GRETA), role="mentor", offers="design", capacity="1")
+    join(bot.person(EMEKA), role="mentee", wants="design")
+    bot.sprout.services.rounds.run(TEAM, 1)
+    bot.delivered()
+    send_due(bot, FIRST)
+    [dm] = with_key(bot, EMEKA, "checkin:")
+    emeka = bot.person(EMEKA)
+    emeka.click(messages.MORE, dm)
+    emeka.submit(met="not_met", help=["yes"], help_text="things with my mentor")
+    saved = emeka.replaced(dm)
+    assert "has been asked to get in touch" in texts(saved.blocks)
+    bot.delivered()
+    assert with_key(bot, GRETA, "help:") == []
+    [help_dm] = with_key(bot, ADA, "help:")  # the workspace's admin instead
+    assert "things with my mentor" in texts(help_dm.blocks)
+
+
+def test_help_with_nobody_outside_the_pair_is_not_sent_and_the_person_is_told(
+    bot: RunningBot,
+) -> None:
+    """Ada owns the program and is the workspace's only admin, and she mentors Emeka."""
+    bot.clock.set(FORMED)
+    create_program(bot, "Mentoring", owners=[ADA])
+    join(bot.person(ADA), role="mentor", offers="design", capacity="1")
+    join(bot.person(EMEKA), role="mentee", wants="design")
+    bot.sprout.services.rounds.run(TEAM, 1)
+    bot.delivered()
+    send_due(bot, FIRST)
+    [dm] = with_key(bot, EMEKA, "checkin:")
+    emeka = bot.person(EMEKA)
+    emeka.click(messages.MORE, dm)
+    emeka.submit(met="met", usefulness="4", help=["yes"], help_text="about my mentor")
+    saved = emeka.replaced(dm)
+    shown = texts(saved.blocks)
+    assert "help request was *not sent*" in shown and "has been asked" not in shown
+    bot.delivered()
+    assert with_key(bot, ADA, "help:") == []
+    assert "about my mentor" not in everything_seen(bot, ADA)
+    row = check_in_of(bot, dm)
+    assert row.usefulness == 4 and row.help_requested_at is None  # the rest is saved
