@@ -106,6 +106,10 @@ class History:
 
     # -- messages ----------------------------------------------------------
 
+    def wall_time(self) -> float:
+        """Now on the clock that dates messages (epoch seconds)."""
+        return self._wall_clock()
+
     def next_ts(self) -> str:
         """A unique, increasing Slack ts (seconds.microseconds since the epoch)."""
         now_us = int(self._wall_clock() * 1_000_000)

@@ -76,6 +76,8 @@ METHOD_RATE_LIMITS: dict[str, RateLimit] = {
     "views.update": TIER_4,
     "views.push": TIER_4,
     "views.publish": TIER_4,
+    "files.getUploadURLExternal": TIER_4,
+    "files.completeUploadExternal": TIER_4,
 }
 # Limits that apply per conversation on top of the method's workspace-wide one.
 PER_CHANNEL_RATE_LIMITS: dict[str, RateLimit] = {

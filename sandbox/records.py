@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sandbox.workspace import Workspace
@@ -40,6 +40,7 @@ class Message:
     it arrived: the Web API, a response URL, the immediate ack of a slash command, or typed
     by a person (``"client"``, used by the driver's ``dm``). ``metadata`` is the Slack message
     metadata (``{"event_type": ..., "event_payload": {...}}``) the app attached, if any.
+    ``files`` are the file objects a files.completeUploadExternal share carries.
     """
 
     kind: MessageKind
@@ -52,6 +53,7 @@ class Message:
     recipient: str | None = None
     thread_ts: str | None = None
     metadata: JsonDict | None = None
+    files: list[JsonDict] = field(default_factory=list)
 
 
 def message_json(
@@ -77,6 +79,9 @@ def message_json(
         body["blocks"] = copy.deepcopy(message.blocks)
     if message.thread_ts:
         body["thread_ts"] = message.thread_ts
+    if message.files:
+        body["files"] = copy.deepcopy(message.files)
+        body["upload"] = True
     if message.metadata is not None:
         body["metadata"] = (
             copy.deepcopy(message.metadata)

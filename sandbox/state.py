@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sandbox.file_store import FileStore
 from sandbox.history import History
 from sandbox.interactions import Interactions
 from sandbox.view_store import ViewStore
@@ -24,6 +25,7 @@ class SandboxState:
     history: History
     views: ViewStore
     interactions: Interactions
+    files: FileStore
 
     @classmethod
     def create(
@@ -33,5 +35,9 @@ class SandboxState:
         wall_clock: Callable[[], float] = time.time,
     ) -> SandboxState:
         return cls(
-            workspace, History(workspace, wall_clock), ViewStore(workspace), Interactions(clock)
+            workspace,
+            History(workspace, wall_clock),
+            ViewStore(workspace),
+            Interactions(clock),
+            FileStore(),
         )

@@ -38,12 +38,14 @@ acting on the state in ``sandbox.history``, ``sandbox.view_store`` and
 from __future__ import annotations
 
 import copy
+import email.policy
 import json
 import logging
 import math
 import threading
 import time
 from collections.abc import Callable
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -56,6 +58,7 @@ from sandbox.blocks import (
     interactive_elements,
     view_errors,
 )
+from sandbox.file_store import UPLOAD_PATH, UploadedFile
 from sandbox.history import MAX_MESSAGE_TEXT, dm_channel_id
 from sandbox.interactions import (
     RESPONSE_URL_MAX_USES,
@@ -170,6 +173,8 @@ class SlackSandbox:
         server = _SandboxServer(("127.0.0.1", 0), _RequestHandler)
         server.sandbox = self
         self._server = server
+        with self._lock:
+            self._state.files.base_url = self.base_url
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -391,6 +396,28 @@ class SlackSandbox:
         with self._lock:
             return self._state.history.find(channel_id, ts)
 
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Files the bot uploaded and completed (files.completeUploadExternal), oldest first."""
+        with self._lock:
+            return self._state.files.completed()
+
+    def wait_for_upload(
+        self, predicate: Callable[[UploadedFile], bool] | None = None, timeout: float = 5.0
+    ) -> UploadedFile:
+        """Block until a completed upload matches ``predicate``; return the newest match."""
+
+        def newest() -> UploadedFile | None:
+            found = [f for f in self._state.files.completed() if predicate is None or predicate(f)]
+            return found[-1] if found else None
+
+        uploaded = self._wait_until(newest, timeout)
+        if uploaded is None:
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for a completed upload\n"
+                + self._describe_calls()
+            )
+        return uploaded
+
     def home_of(self, user_id: str) -> JsonDict | None:
         with self._lock:
             record = self._state.views.home(user_id)
@@ -511,6 +538,20 @@ class SlackSandbox:
             self._finish("response_url", payload, 200, {"ok": True}, {})
             return 200, {"ok": True}
 
+    def _serve_upload(self, token: str, body: bytes, content_type: str) -> tuple[int, str]:
+        """The bytes of a file POSTed to its upload URL: raw (slack_sdk) or multipart."""
+        with self._lock:
+            args: JsonDict = {"length": len(body)}
+            try:
+                data = _upload_bytes(body, content_type)
+                stored = self._state.files.receive(token, data)
+                args = {"file_id": stored.id, "length": len(data)}
+            except ApiError as exc:
+                self._finish("upload", args, exc.status, exc.payload(), {})
+                return exc.status, exc.error
+            self._finish("upload", args, 200, {"ok": True}, {})
+            return 200, f"OK - {len(data)}"
+
     def _finish(
         self, method: str, args: JsonDict, status: int, body: JsonDict, headers: dict[str, str]
     ) -> tuple[int, JsonDict, dict[str, str]]:
@@ -564,6 +605,22 @@ class SlackSandbox:
         return f"Last {len(calls)} recorded call(s):\n" + "\n".join(lines)
 
 
+def _upload_bytes(body: bytes, content_type: str) -> bytes:
+    """The file in an upload POST: the body itself, or the file part of a multipart form."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return body
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if part.get_filename() is not None or name in ("file", "filename"):
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload
+    raise ApiError("no file part in the multipart body", status=400)
+
+
 def _check_view_from_driver(view: JsonDict) -> None:
     """A ``response_action`` view Slack would refuse fails the test instead of showing."""
     errors = view_errors(view)
@@ -599,6 +656,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         sandbox = self.server.sandbox
+        if url.path.startswith(UPLOAD_PATH):
+            code, text = sandbox._serve_upload(
+                url.path.removeprefix(UPLOAD_PATH), body, self.headers.get("Content-Type", "")
+            )
+            encoded_text = text.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(encoded_text)))
+            self.end_headers()
+            self.wfile.write(encoded_text)
+            return
         if url.path.startswith("/api/"):
             status, payload, headers = sandbox._serve_api(
                 url.path.removeprefix("/api/"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sandbox.arguments import Args
-from sandbox.methods import auth, chat, conversations, users, views
+from sandbox.methods import auth, chat, conversations, files, users, views
 from sandbox.records import JsonDict
 from sandbox.state import SandboxState
 
@@ -30,4 +30,6 @@ API_METHODS: dict[str, MethodHandler] = {
     "views.push": views.views_push,
     "views.update": views.views_update,
     "views.publish": views.views_publish,
+    "files.getUploadURLExternal": files.files_get_upload_url_external,
+    "files.completeUploadExternal": files.files_complete_upload_external,
 }
