@@ -16,7 +16,7 @@ at least *k* people stand behind it, and only after the wave has closed.
 
 Hidden results carry no numbers at all (``stats`` is None), so no renderer can leak them by
 accident. The counting is one grouped query for the whole survey (wave, question, role, value,
-choice), plus one query for the comments of the waves that passed; never a query per wave.
+choice), plus one query for the comments of the newest wave that passed; never a query per wave.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class QuestionResult:
     stats: Stats | None
     cuts: tuple[RoleCut, ...] = ()
     #: A comment question's comments, shuffled; None when fewer than the comment threshold,
-    #: empty when they passed it but were not read (``load(..., comments=False)``).
+    #: empty when they passed it but were not read (see ``load``).
     comments: tuple[str, ...] | None = None
 
     @property
@@ -272,8 +272,8 @@ class _Counts:
     comments: int = 0
 
 
-def _grouped_counts(session: Session, survey_id: int) -> dict[tuple[int, int], _Counts]:
-    """One grouped query over every closed wave of the survey."""
+def _grouped_counts(session: Session, wave_ids: list[int]) -> dict[tuple[int, int], _Counts]:
+    """One grouped query over the waves whose results may be shown (closed, at least k)."""
     non_empty_comment = sa.case((PulseAnswer.comment != "", 1))
     rows = session.execute(
         sa.select(
@@ -285,8 +285,7 @@ def _grouped_counts(session: Session, survey_id: int) -> dict[tuple[int, int], _
             sa.func.count().label("answers"),
             sa.func.count(non_empty_comment).label("comments"),
         )
-        .join(PulseWave, PulseWave.id == PulseAnswer.wave_id)
-        .where(PulseWave.survey_id == survey_id, PulseWave.closed_at.is_not(None))
+        .where(PulseAnswer.wave_id.in_(wave_ids))
         .group_by(
             PulseAnswer.wave_id,
             PulseAnswer.question,
@@ -349,7 +348,9 @@ def _question_result(
 def load(session: Session, survey: PulseSurvey, *, comments: bool = True) -> SurveyResults:
     """Everything that may be shown of ``survey``: its closed waves, thresholds applied.
 
-    ``comments=False`` skips reading comment texts (the Home tab shows none).
+    Comment texts are read for the newest wave that shows results, the one a report prints;
+    an earlier wave's comments that passed their threshold come back as ``()``, as do all of
+    them with ``comments=False`` (the Home tab shows none).
     """
     k, comment_k = answer_threshold(survey), comment_threshold(survey)
     questions = questions_of(survey)
@@ -360,7 +361,8 @@ def load(session: Session, survey: PulseSurvey, *, comments: bool = True) -> Sur
     )
     closed = [w for w in waves if w.closed_at is not None]
     still_open = [w for w in waves if w.closed_at is None]
-    grouped = _grouped_counts(session, survey.id) if any(w.answered >= k for w in closed) else {}
+    passed = [w.id for w in closed if w.answered >= k]
+    grouped = _grouped_counts(session, passed) if passed else {}
     partial: list[tuple[PulseWave, list[QuestionResult], list[int]]] = []
     readable: list[tuple[int, int]] = []
     for wave in closed:
@@ -377,7 +379,9 @@ def load(session: Session, survey: PulseSurvey, *, comments: bool = True) -> Sur
                 with_comments.append(question.index)
                 readable.append((wave.id, question.index))
         partial.append((wave, results, with_comments))
-    texts = _comments(session, readable) if comments else {}
+    newest = next((w.id for w in reversed(closed) if w.answered >= k), None)
+    wanted = [(wave_id, index) for wave_id, index in readable if wave_id == newest]
+    texts = _comments(session, wanted) if comments else {}
     shuffle = random.SystemRandom().shuffle
     wave_results = []
     for wave, results, with_comments in partial:

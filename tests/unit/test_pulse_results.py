@@ -332,6 +332,26 @@ def test_comments_need_their_own_k_and_come_shuffled(
     assert len(orders) > 1  # shuffled afresh on every read (10! orders: a repeat run is ~0)
 
 
+def test_comments_are_read_for_the_newest_wave_that_shows_results(db: Database) -> None:
+    def build(session: Session) -> PulseSurvey:
+        survey = make_survey(session, [SCALE, COMMENT], min_comments=5)
+        for number in (1, 2):
+            ballots = [Ballot({0: 4, 1: f"wave {number} note {i}"}) for i in range(5)]
+            run_wave(session, survey, number, ballots)
+        run_wave(session, survey, 3, [Ballot({0: 4, 1: "too few"})] * 4)  # below k
+        return survey
+
+    with db.session() as session:
+        survey = build(session)
+        earlier, newest, hidden = (w.question(1) for w in load(session, survey).waves)
+        skipped = load(session, survey, comments=False).waves[1].question(1)
+    assert earlier is not None and earlier.comments == ()  # passed, not read: reports skip it
+    assert newest is not None and newest.comments is not None
+    assert sorted(newest.comments) == [f"wave 2 note {i}" for i in range(5)]
+    assert hidden is None  # the wave below k has no questions at all
+    assert skipped is not None and skipped.comments == ()
+
+
 def test_comments_never_need_fewer_than_k(db: Database) -> None:
     def build(session: Session) -> PulseSurvey:
         survey = make_survey(session, [COMMENT], min_answers=8, min_comments=3)
