@@ -30,6 +30,7 @@ EXPECTED_BOT_SCOPES = {
     "users:read",
     "channels:read",
     "groups:read",
+    "files:write",
 }
 
 

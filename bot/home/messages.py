@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.views import View
@@ -21,6 +22,8 @@ from bot.membership.messages import ROLE_LABELS, program_line, schedule_text, st
 from bot.membership.profiles import Profile
 from bot.membership.programs import ProgramSummary
 from bot.pairing.latest import LatestPairing
+from bot.pulse.report import home_blocks as pulse_home_blocks
+from bot.pulse.results import SurveyResults
 from models import Answer, Program
 
 JOIN = "home.join"
@@ -33,6 +36,7 @@ PROGRAM_NEW = "home.program_new"
 
 #: Slack allows 100 blocks on the Home tab; each program takes two or three.
 MAX_PROGRAMS_SHOWN = 12
+MAX_HOME_BLOCKS = 100
 
 
 ANSWER_LINES = {
@@ -60,6 +64,7 @@ def home_view(
     *,
     can_create: bool = False,
     latest: dict[int, LatestPairing] | None = None,
+    pulse_results: Sequence[SurveyResults] = (),
 ) -> dict[str, Any]:
     blocks: list[Any] = [header("Sprout")]
     if profile.memberships:
@@ -130,5 +135,8 @@ def home_view(
             blocks.append(context(f"…and {hidden} more: `/mentor programs` lists them all."))
         if can_create:
             blocks.append(actions(button("New program", PROGRAM_NEW, "new", style="primary")))
+    pulse = pulse_home_blocks(pulse_results)
+    if len(blocks) + len(pulse) < MAX_HOME_BLOCKS:
+        blocks.extend(pulse)
     blocks.append(context("`/mentor help` lists everything Sprout can do."))
     return View(type="home", blocks=blocks).to_dict()

@@ -12,6 +12,8 @@ from bot.home.messages import home_view
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService, ProgramSummary
 from bot.pairing.latest import latest_pairings
+from bot.pulse.report import MAX_HOME_SURVEYS
+from bot.pulse.results_service import PulseResultsService
 
 
 class HomeService:
@@ -22,12 +24,14 @@ class HomeService:
         programs: ProgramService,
         memberships: MembershipService,
         access: Access,
+        pulse_results: PulseResultsService | None = None,
     ) -> None:
         self._client = client
         self._db = db
         self._programs = programs
         self._memberships = memberships
         self._access = access
+        self._pulse_results = pulse_results
 
     def view_for(self, team_id: str, user_id: str) -> dict[str, Any]:
         profile = self._memberships.profile(team_id, user_id)
@@ -40,7 +44,14 @@ class HomeService:
             owned = [s for s in summaries if user_id in s.program.owner_ids]
             admin = owned or None
         latest = latest_pairings(self._db, team_id, user_id) if profile.memberships else {}
-        return home_view(profile, programs, admin, can_create=is_admin, latest=latest)
+        pulse = (
+            self._pulse_results.headlines(team_id, user_id, MAX_HOME_SURVEYS)
+            if self._pulse_results is not None and admin is not None
+            else []
+        )
+        return home_view(
+            profile, programs, admin, can_create=is_admin, latest=latest, pulse_results=pulse
+        )
 
     def publish(self, team_id: str, user_id: str) -> None:
         self._client.views_publish(user_id=user_id, view=self.view_for(team_id, user_id))

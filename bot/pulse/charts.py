@@ -5,6 +5,10 @@ between Bolt's worker threads, no display, and only the fonts matplotlib ships (
 nothing is fetched at run time. The chart is built from :class:`SurveyResults` alone, which holds
 no numbers below *k*, and its titles are the survey's name and its questions: nothing about a
 person.
+
+matplotlib is imported on the first chart, not when Sprout starts (it costs a second the first
+time, building its font cache), and charts are drawn one at a time: matplotlib makes no promise
+about threads even on separate figures.
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import threading
 from collections.abc import Callable
-from typing import Any
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING, Any
 
 from bot.pulse.results import Question, QuestionResult, SurveyResults, WaveResult
 from models import QuestionKind
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+_DRAWING = threading.Lock()
 
 GREEN = "#2e7d32"
 LIGHT_GREEN = "#81c784"
@@ -51,6 +56,14 @@ def survey_chart(results: SurveyResults) -> bytes | None:
     if latest is None:
         return None
     charted = [q for q in results.questions if q.charted][:MAX_QUESTIONS_CHARTED]
+    with _DRAWING:
+        return _draw(results, latest, charted)
+
+
+def _draw(results: SurveyResults, latest: WaveResult, charted: list[Question]) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     rows = 1 + len(charted)
     figure = Figure(figsize=(WIDTH_INCHES, 0.8 + ROW_INCHES * rows), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
@@ -79,6 +92,8 @@ def _style(axes: Axes, title: str) -> None:
 def _wave_axis(axes: Axes, numbers: list[int]) -> None:
     """Waves on the x axis: each one named while few, a plain integer axis once many."""
     if len(numbers) > MAX_LABELLED_WAVES:
+        from matplotlib.ticker import MaxNLocator
+
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("wave")
     else:

@@ -1,0 +1,34 @@
+"""Uploading a file into someone's DM with Sprout, the way Slack wants it since 2025.
+
+``files_upload_v2`` runs Slack's three steps: files.getUploadURLExternal (a URL and a file id),
+a POST of the bytes to that URL, and files.completeUploadExternal, which shares the file into
+the conversation as a message. Needs the ``files:write`` bot scope (and ``im:write`` for the DM).
+"""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+
+def upload_to_dm(
+    client: WebClient,
+    user_id: str,
+    data: bytes,
+    *,
+    filename: str,
+    title: str,
+    comment: str,
+    alt_text: str,
+) -> str:
+    """Share ``data`` in the app's DM with ``user_id``; returns Slack's file id."""
+    opened = client.conversations_open(users=[user_id])
+    channel = str(opened["channel"]["id"])
+    response = client.files_upload_v2(
+        channel=channel,
+        file=data,
+        filename=filename,
+        title=title,
+        alt_txt=alt_text,
+        initial_comment=comment,
+    )
+    return str(response["file"]["id"])
