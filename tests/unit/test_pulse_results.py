@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.pulse.ballots import Answer, cast, close, new_token_key
 from bot.pulse.charts import survey_chart
+from bot.pulse.report import headline, results_message
 from bot.pulse.results import (
     Question,
     SurveyResults,
@@ -414,3 +415,22 @@ def test_the_chart_is_a_png_with_every_kind_of_question(db: Database) -> None:
 
     png = survey_chart(results_of(db, build))
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+def test_the_text_never_prints_a_number_from_below_k(db: Database) -> None:
+    def build(session: Session) -> PulseSurvey:
+        survey = make_survey(session, [SCALE, ENPS])
+        run_wave(session, survey, 1, [Ballot({0: 2})] * 3, invited=7)  # below k
+        ballots = [Ballot({0: 4, 1: 10})] * 4 + [Ballot({0: 5})] * 2  # q2: 4 answers < k
+        run_wave(session, survey, 2, ballots, invited=9)
+        return survey
+
+    results = results_of(db, build)
+    text, blocks = results_message(results, "Mentoring", chart_attached=False)
+    shown = "\n".join(str(b) for b in blocks)
+    assert "participation *67%* (6 of 9 asked)" in shown and "mean 4.33" in shown
+    assert "Not enough answers to this question in this wave (it needs at least 5)" in shown
+    assert "4 answers" not in shown and "eNPS" not in shown  # q2's 4 answers stay unseen
+    assert "wave 1 not enough answers" in shown and "3 of 7" not in shown and "43%" not in shown
+    assert text == "Pulse results: Program pulse"
+    assert "2. Would you recommend the program?: not enough answers yet" in headline(results)
