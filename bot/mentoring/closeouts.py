@@ -26,7 +26,16 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.mentoring import messages
-from bot.mentoring.pairs import GoalView, Pair, goals_of, load, reachable, sides_asked, snapshot
+from bot.mentoring.pairs import (
+    GoalView,
+    Pair,
+    goals_of,
+    load,
+    local_hour_of,
+    reachable,
+    sides_asked,
+    snapshot,
+)
 from bot.slack.delivery import Priority, enqueue
 from models import CloseOut, Goal, GoalOutcome, GoalStatus, Mentorship, Program
 from models.forms import CloseOutInput
@@ -52,7 +61,8 @@ class CloseOutService:
         self._clock = clock
 
     def ask_due(self) -> int:
-        """Ask each side of every recently ended pair to close out, once."""
+        """Ask each side of every recently ended pair to close out, once, at their working
+        morning (as check-ins come; the job runs every quarter hour)."""
         now = self._clock.now()
         asked = 0
         with self._db.session() as session:
@@ -67,19 +77,19 @@ class CloseOutService:
             ).all()
             if not rows:
                 return 0
-            pairs = [snapshot(m, p) for m, p in rows]
+            pairs = [(snapshot(m, p), local_hour_of(p)) for m, p in rows]
             done = {
                 (mentorship_id, user_id)
                 for mentorship_id, user_id in session.execute(
                     sa.select(CloseOut.mentorship_id, CloseOut.user_id).where(
-                        CloseOut.mentorship_id.in_([p.id for p in pairs])
+                        CloseOut.mentorship_id.in_([p.id for p, _ in pairs])
                     )
                 )
             }
-            for pair in pairs:
+            for pair, local_hour in pairs:
                 for user_id in pair.members:
                     if (pair.id, user_id) in done or not reachable(
-                        session, pair.team_id, user_id, now
+                        session, pair.team_id, user_id, now, local_hour=local_hour
                     ):
                         continue
                     session.add(

@@ -31,7 +31,6 @@ from models.forms import (
     MAX_THANKS,
     MEETING_CADENCES,
     MEETING_CHANNELS,
-    REVIEW_PROGRESS,
     goal_block,
     goal_field,
 )
@@ -298,18 +297,24 @@ def _goal_label(goal: GoalView) -> str:
 
 
 def review_modal(pair: Pair, user_id: str, goals: Sequence[GoalView]) -> dict[str, Any]:
+    """Goals to look back at, then a keep, a change and a private wish: all the person's own.
+
+    The goals are shown, not asked: their status is the pair's shared record, changed in
+    ``/mentor goals`` where the partner sees it, so nothing typed here reaches the partner.
+    """
     partner = pair.partner_of(user_id)
     blocks: list[Any] = [
         section(
             f"Halfway through your mentorship with <@{partner}>. Your answers aren't shown to them."
-        )
+        ),
+        section(f"*Your goals so far*\n{clip(messages.goal_lines(goals), 2900)}"),
+        context(
+            "To mark a goal met or change it, use `/mentor goals`: goals are shared, so "
+            f"<@{partner}> sees that change. Nothing in this review changes them."
+            if goals
+            else "You have no goals on record; `/mentor goals` can add some."
+        ),
     ]
-    progress = [(messages.STATUS_LABELS[s].capitalize(), s.value) for s in REVIEW_PROGRESS]
-    for goal in goals:
-        initial = goal.status.value if goal.status in REVIEW_PROGRESS else None
-        blocks.append(_select(goal_block(goal.id), _goal_label(goal), progress, initial))
-    if not goals:
-        blocks.append(context("You have no goals on record; `/mentor goals` can add some."))
     blocks.extend(
         [
             _text(

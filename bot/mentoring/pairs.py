@@ -9,17 +9,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.checkins.schedule import Cadence, in_window
 from bot.errors import NotAllowed, UserFacingError
 from models import Agreement, CloseOut, Goal, GoalStatus, Mentorship, Person, Program, Review
+from models.settings import ProgramSettings
 
 GONE = "That mentorship no longer exists."
 ENDED = "That mentorship has ended."
 NOT_YOURS = "Only the two people in this mentorship can do that."
+#: The Julian day number of 1970-01-01 00:00 UTC, to turn SQLite's julianday() into seconds.
+UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
 
 @dataclass(frozen=True)
@@ -185,10 +190,41 @@ def dates_for(session: Session, pair: Pair, user_id: str, now: datetime) -> tupl
     return now.astimezone(zone).date(), pair.term_ends_at.astimezone(zone).date()
 
 
-def reachable(session: Session, team_id: str, user_id: str, now: datetime) -> bool:
-    """Whether a scheduled question may go to this person now: known, active, not paused."""
+def reachable(
+    session: Session, team_id: str, user_id: str, now: datetime, *, local_hour: int
+) -> bool:
+    """Whether a scheduled question may go to this person now: known, active, not paused,
+    and it's their working morning, as for a check-in (``local_hour`` on a working day in
+    their own zone, for the window check-ins have). Jobs that ask run more often than the
+    window lasts, so someone skipped now is asked on a later pass, never at night.
+    """
     person = session.get(Person, (team_id, user_id))
-    return person is not None and not person.inactive and not person.is_paused(now)
+    if person is None or person.inactive or person.is_paused(now):
+        return False
+    return in_window(now, person.timezone, Cadence(local_hour=local_hour))
+
+
+def local_hour_of(program: Program) -> int:
+    """The program's check-in hour, at which every scheduled question of the loop arrives."""
+    return ProgramSettings.of(program.settings).checkin_local_hour
+
+
+def epoch_seconds(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[Any]:
+    """A stored (naive UTC) timestamp as seconds since 1970, so SQL can do sums on it."""
+    if dialect == "sqlite":
+        return (sa.func.julianday(column) - UNIX_EPOCH_JULIAN_DAY) * 86400.0
+    return sa.func.extract("epoch", column)
+
+
+def past_midpoint(dialect: str, now: datetime) -> sa.ColumnElement[bool]:
+    """Mentorships halfway through their term at ``now``, as a filter SQL can apply.
+
+    A second's slack covers the rounding of either database's arithmetic; callers check
+    :attr:`Pair.midpoint` exactly.
+    """
+    started = epoch_seconds(Mentorship.__table__.c.started_at, dialect)
+    ends = epoch_seconds(Mentorship.__table__.c.term_ends_at, dialect)
+    return (started + ends) / 2 <= now.timestamp() + 1
 
 
 def agreement_of(session: Session, pair: Pair) -> AgreementView | None:

@@ -1,9 +1,10 @@
-"""The mid-point review: at half the term each side reviews goal progress, names one thing to
-keep and one to change, and may privately ask for a different match.
+"""The mid-point review: at half the term each side looks back at the pair's goals, names one
+thing to keep and one to change, and may privately ask for a different match.
 
-The review's answers stay with the person who gave them. A wish for a different match reaches
-the program's owners (or, for a program without owners, Sprout's admins) naming the person and
-the pair and nothing else; the partner is never told.
+The review's answers stay with the person who gave them, and it changes nothing the partner
+sees: the goals' status is shared and changes only through ``/mentor goals``. A wish for a
+different match reaches the program's owners (or, for a program without owners, Sprout's
+admins) naming the person and the pair and nothing else; the partner is never told.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.mentoring import messages
-from bot.mentoring.pairs import GoalView, Pair, goals_of, load, reachable, sides_asked, snapshot
+from bot.mentoring.pairs import (
+    GoalView,
+    Pair,
+    goals_of,
+    load,
+    local_hour_of,
+    past_midpoint,
+    reachable,
+    sides_asked,
+    snapshot,
+)
 from bot.slack.delivery import Priority, enqueue
-from models import Goal, GoalStatus, Mentorship, Program, Review
+from models import Mentorship, Program, Review
 from models.forms import ReviewInput
 
 log = logging.getLogger(__name__)
@@ -48,11 +59,14 @@ class ReviewService:
     def ask_due(self) -> int:
         """Ask each side of every pair past its mid-point, once; returns how many were asked.
 
-        A paused or deactivated person is asked once they're back, if the term still runs.
+        Each side is asked at their working morning, as check-ins are (the job runs hourly,
+        the window lasts three hours); a paused or deactivated person is asked once they're
+        back, if the term still runs.
         """
         now = self._clock.now()
         asked = 0
         with self._db.session() as session:
+            dialect = session.get_bind().dialect.name
             rows = session.execute(
                 sa.select(Mentorship, Program)
                 .join(Program, Program.id == Mentorship.program_id)
@@ -60,25 +74,26 @@ class ReviewService:
                     Mentorship.ended_at.is_(None),
                     Mentorship.term_ends_at > now,
                     Mentorship.started_at <= now,
+                    past_midpoint(dialect, now),
                     sides_asked(Review) < 2,
                 )
             ).all()
-            due = [snapshot(m, p) for m, p in rows]
-            due = [pair for pair in due if pair.midpoint <= now]
+            due = [(snapshot(m, p), local_hour_of(p)) for m, p in rows]
+            due = [(pair, hour) for pair, hour in due if pair.midpoint <= now]
             if not due:
                 return 0
             done = {
                 (mentorship_id, user_id)
                 for mentorship_id, user_id in session.execute(
                     sa.select(Review.mentorship_id, Review.user_id).where(
-                        Review.mentorship_id.in_([p.id for p in due])
+                        Review.mentorship_id.in_([p.id for p, _ in due])
                     )
                 )
             }
-            for pair in due:
+            for pair, local_hour in due:
                 for user_id in pair.members:
                     if (pair.id, user_id) in done or not reachable(
-                        session, pair.team_id, user_id, now
+                        session, pair.team_id, user_id, now, local_hour=local_hour
                     ):
                         continue
                     session.add(
@@ -116,10 +131,12 @@ class ReviewService:
     def submit(
         self, team_id: str, user_id: str, mentorship_id: int, values: Mapping[str, Any]
     ) -> tuple[Pair, bool]:
-        """Store the review, move goals to the progress given, and pass on a rematch wish.
+        """Store the keep and change on this person's review, and pass on a rematch wish.
 
-        Goals are the pair's shared record, so progress given here updates them as an edit in
-        ``/mentor goals`` would; the keep and change stay on this person's review only.
+        The review never touches the pair's goals: they are the shared record both sides see
+        and check-ins ask about, and the review promises that its answers aren't shown to the
+        partner. Goal answers a stale form may still carry are ignored; ``/mentor goals`` is
+        where goals change, in the open.
         """
         form = ReviewInput.model_validate(dict(values))
         told = self._rematch_recipients(team_id, user_id, mentorship_id) if form.rematch else []
@@ -133,15 +150,6 @@ class ReviewService:
                 raise UserFacingError(ALREADY_SENT)
             review.keep, review.change, review.wants_rematch = form.keep, form.change, form.rematch
             review.submitted_at = now
-            goals = session.scalars(
-                sa.select(Goal).where(
-                    Goal.mentorship_id == pair.id, Goal.id.in_(list(form.progress))
-                )
-            )
-            for goal in goals:
-                status = form.progress[goal.id]
-                if goal.status is not GoalStatus.DROPPED and goal.status is not status:
-                    goal.status, goal.updated_at = status, now
             for owner in told:
                 enqueue(
                     session,
