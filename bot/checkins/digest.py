@@ -3,7 +3,13 @@
 Owners learn which pairs have stalled (nobody says they met in four weeks), how many
 check-ins get answered, and how useful people find their meetings week by week. They never see
 anyone's individual answers: a week's usefulness is shown only when at least
-:data:`MIN_ANSWERS` people rated it, so one person's rating can't be read off the mean.
+:data:`MIN_ANSWERS` different people rated it, so one person's rating can't be read off the mean.
+
+Nor can it be read off the difference between two digests. Each digest shows the last
+:data:`WEEKS` weeks again, so a week's figure must be final the first time it is shown: a
+rating counts in the week its check-in was first answered (not the week it was sent, since
+answers come late), only weeks that have ended are shown, and a rating can't be given or
+changed once the week of its answer is over (see :func:`usefulness_final`).
 
 Weeks are calendar weeks, Monday to Sunday in the program's time zone: a Monday check-in that
 reaches Berlin at 10:00 and Chicago seven hours later belongs to one week, not two.
@@ -24,7 +30,7 @@ from models import Answer, CheckIn, GroupMember, MeetingAnswer, Mentorship, Outb
 STALLED_AFTER = timedelta(days=28)
 #: How many full weeks the response rate and the usefulness trend look back.
 WEEKS = 4
-#: A week's mean usefulness is shown only when at least this many people rated it.
+#: A week's mean usefulness is shown only when at least this many different people rated it.
 MIN_ANSWERS = 3
 
 
@@ -40,7 +46,8 @@ class DigestWeek:
 class WeekOfUsefulness:
     #: The week's Monday, in the program's zone; the last is the week just ended.
     monday: date
-    answers: int
+    #: How many different people rated a meeting in check-ins first answered that week.
+    people: int
     #: None when fewer than :data:`MIN_ANSWERS` people rated it.
     mean: float | None
 
@@ -87,6 +94,23 @@ def digest_week(program: Program, now: datetime) -> DigestWeek | None:
     return DigestWeek(f"{year}-W{week:02d}", monday)
 
 
+def week_end(instant: datetime, timezone: str | None) -> datetime:
+    """When the calendar week (Monday to Sunday, in ``timezone``) holding ``instant`` ends."""
+    where = zone(timezone)
+    local = instant.astimezone(where).date()
+    return local_instant(local + timedelta(days=7 - local.weekday()), 0, where)
+
+
+def usefulness_final(answered_at: datetime | None, program: Program, now: datetime) -> bool:
+    """Whether a check-in's usefulness rating can no longer be given or changed.
+
+    It counts in the digest's figure for the week its check-in was first answered; once that
+    week is over the figure may have been shown, and a change would let owners read one
+    person's rating off the difference.
+    """
+    return answered_at is not None and now >= week_end(answered_at, program.timezone)
+
+
 def digest_key(program_id: int, week: str, owner: str) -> str:
     return f"digest:{program_id}:{week}:{owner}"
 
@@ -105,8 +129,9 @@ def already_sent(session: Session, program_id: int, week: str) -> bool:
 def compile_digest(session: Session, program: Program, week: DigestWeek, now: datetime) -> Digest:
     """Count what the owners should see, in a few grouped queries.
 
-    Stalling is judged at ``now``; the response rate and usefulness cover the :data:`WEEKS`
-    full weeks before ``week``.
+    Stalling is judged at ``now``; the response rate (by the week check-ins went out) and
+    usefulness (by the week they were first answered) cover the :data:`WEEKS` full weeks
+    before ``week``, of which only those over at ``now`` show a usefulness figure.
     """
     where = zone(program.timezone)
     mondays = [week.monday - timedelta(weeks=WEEKS - i) for i in range(WEEKS + 1)]
@@ -145,22 +170,28 @@ def compile_digest(session: Session, program: Program, week: DigestWeek, now: da
         )
     )
     ratings: list[list[int]] = [[] for _ in range(WEEKS)]
-    for sent_at, rating in session.execute(
-        sa.select(CheckIn.sent_at, CheckIn.usefulness).where(
-            in_program, in_weeks, CheckIn.usefulness.is_not(None)
+    raters: list[set[str]] = [set() for _ in range(WEEKS)]
+    for answered_at, user_id, rating in session.execute(
+        sa.select(CheckIn.answered_at, CheckIn.user_id, CheckIn.usefulness).where(
+            in_program,
+            CheckIn.answered_at >= since,
+            CheckIn.answered_at < until,
+            CheckIn.usefulness.is_not(None),
         )
     ):
-        if sent_at is None or rating is None:
+        if answered_at is None or rating is None:
             continue
-        index = next(i for i in range(WEEKS) if sent_at < bounds[i + 1])
+        index = next(i for i in range(WEEKS) if answered_at < bounds[i + 1])
         ratings[index].append(int(rating))
+        raters[index].add(user_id)
     usefulness = [
         WeekOfUsefulness(
             mondays[i],
-            len(values),
-            round(sum(values) / len(values), 1) if len(values) >= MIN_ANSWERS else None,
+            len(raters[i]),
+            round(sum(values) / len(values), 1) if len(raters[i]) >= MIN_ANSWERS else None,
         )
         for i, values in enumerate(ratings)
+        if bounds[i + 1] <= now  # a week still running may yet change: never shown
     ]
     return Digest(
         program_id=program.id,

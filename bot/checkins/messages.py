@@ -195,18 +195,7 @@ def modal(view: CheckInView, *, channel: str | None, ts: str | None) -> dict[str
                 initial_option=_pick(met_options, view.met.value if view.met else None),
             ),
         ),
-        InputBlock(
-            block_id="usefulness",
-            label="How useful was it?",
-            optional=True,
-            element=RadioButtonsElement(
-                action_id="usefulness",
-                options=useful_options,
-                initial_option=_pick(
-                    useful_options, str(view.usefulness) if view.usefulness else None
-                ),
-            ),
-        ),
+        _usefulness(view, useful_options),
     ]
     for goal in view.goals:
         block_id = f"{GOAL_PREFIX}{goal.id}"
@@ -266,6 +255,26 @@ def modal(view: CheckInView, *, channel: str | None, ts: str | None) -> dict[str
     ).to_dict()
 
 
+def _usefulness(view: CheckInView, useful_options: list[Any]) -> Any:
+    """The rating, or once it is final (its week is over) what it was, not to be changed."""
+    if view.usefulness_final:
+        given = f"{view.usefulness} of 5" if view.usefulness else "not rated"
+        return context(
+            f"How useful it was: {given}. That's final now: ratings count in the program's "
+            "weekly figures for the week you first answered, and that week is over."
+        )
+    return InputBlock(
+        block_id="usefulness",
+        label="How useful was it?",
+        optional=True,
+        element=RadioButtonsElement(
+            action_id="usefulness",
+            options=useful_options,
+            initial_option=_pick(useful_options, str(view.usefulness) if view.usefulness else None),
+        ),
+    )
+
+
 def _pick(choices: list[Any], value: str | None) -> Any:
     return next((c for c in choices if c.value == value), None)
 
@@ -320,7 +329,7 @@ def digest(d: Digest) -> tuple[str, list[dict[str, Any]]]:
         stalled = f"*Stalled pairs:* none. Every pair older than {days} days reported meeting."
     weeks = " · ".join(
         f"{_week_label(w.monday)}: "
-        + (f"*{w.mean:.1f}*" if w.mean is not None else f"fewer than {MIN_ANSWERS} ratings")
+        + (f"*{w.mean:.1f}*" if w.mean is not None else f"fewer than {MIN_ANSWERS} people rated")
         for w in d.usefulness
     )
     blocks = [
@@ -330,12 +339,12 @@ def digest(d: Digest) -> tuple[str, list[dict[str, Any]]]:
         section(f"*Check-ins in the last {WEEKS} full weeks:* {rate_text}"),
         section(
             f"*How useful meetings were* (mean of 1 to 5, over the last {WEEKS} full weeks, "
-            "by the week the check-in went out):\n" + weeks + _trend(d)
+            "by the week people answered):\n" + weeks + _trend(d)
         ),
         context(
             f"Help requests in the last 7 days: {d.help_requests} (each reached you by DM). "
             f"Individual answers are never shown; a week's mean appears once {MIN_ANSWERS} or "
-            "more people rated it."
+            "more people rated it, and late or changed answers never alter a week already shown."
         ),
     ]
     return text, to_dicts(blocks)

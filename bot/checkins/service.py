@@ -34,6 +34,7 @@ from bot.checkins.digest import (
     compile_digest,
     digest_key,
     digest_week,
+    usefulness_final,
 )
 from bot.checkins.forms import CheckInAnswer
 from bot.checkins.schedule import (
@@ -66,6 +67,7 @@ from models import (
     ProgramKind,
     Prompt,
 )
+from models.forms import FormErrors
 from models.settings import ProgramSettings
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,10 @@ REMIND_WITHIN = timedelta(days=14)
 SHARE_PROMPT_WITHIN = timedelta(days=7)
 #: Ids per IN (...) list, well inside SQLite's and PostgreSQL's limits.
 CHUNK = 500
+USEFULNESS_FINAL = (
+    "Your rating for this check-in is final: it counts in the program's figures for the week "
+    "you first answered, which is over. Your other answers can still change."
+)
 
 
 def cadence_of(settings: ProgramSettings) -> Cadence:
@@ -110,6 +116,8 @@ class CheckInView:
     help_requested: bool = False
     #: Help was asked for just now, but nobody outside the pair could be asked: not sent.
     help_unsent: bool = False
+    #: The usefulness rating can no longer be given or changed (its answer week is over).
+    usefulness_final: bool = False
 
     @property
     def first(self) -> bool:
@@ -423,13 +431,14 @@ class CheckInService:
             check_in.met = met
             if check_in.answered_at is None:
                 check_in.answered_at = now
-            return self._view_of(session, check_in, mentorship, program)
+            return self._view_of(session, check_in, mentorship, program, now)
 
     def view(self, team_id: str, user_id: str, check_in_id: int) -> CheckInView:
         """The person's check-in with their answers so far, to fill the modal."""
+        now = self._clock.now()
         with self._db.session() as session:
             check_in, mentorship, program = self._own(session, team_id, user_id, check_in_id)
-            return self._view_of(session, check_in, mentorship, program)
+            return self._view_of(session, check_in, mentorship, program, now)
 
     def answer(
         self,
@@ -444,6 +453,8 @@ class CheckInService:
 
         ``submission`` (the modal's view id) keys the help DMs, so Slack retrying a
         submission doesn't ask the owners twice, while a later request still reaches them.
+        The usefulness rating is refused once the week of the first answer is over, since
+        the owners' digest may have shown that week's figure; the rest may still change.
         """
         # Who hears a help request is settled first: finding admins may ask Slack, which
         # must not happen while the answer's transaction holds its locks.
@@ -451,8 +462,11 @@ class CheckInService:
         now = self._clock.now()
         with self._db.session() as session:
             check_in, mentorship, program = self._own(session, team_id, user_id, check_in_id)
+            if not usefulness_final(check_in.answered_at, program, now):
+                check_in.usefulness = answer.usefulness
+            elif answer.usefulness not in (None, check_in.usefulness):
+                raise FormErrors({"usefulness": USEFULNESS_FINAL})
             check_in.met = answer.met
-            check_in.usefulness = answer.usefulness
             check_in.note = answer.note or None
             if check_in.answered_at is None:
                 check_in.answered_at = now
@@ -492,7 +506,7 @@ class CheckInService:
             elif answer.help:
                 log.info("help on check-in %d had nobody outside the pair to go to", check_in.id)
             session.flush()
-            view = self._view_of(session, check_in, mentorship, program)
+            view = self._view_of(session, check_in, mentorship, program, now)
             return replace(view, help_unsent=answer.help and not helpers)
 
     def _own(
@@ -516,7 +530,11 @@ class CheckInService:
 
     @staticmethod
     def _view_of(
-        session: Session, check_in: CheckIn, mentorship: Mentorship, program: Program
+        session: Session,
+        check_in: CheckIn,
+        mentorship: Mentorship,
+        program: Program,
+        now: datetime,
     ) -> CheckInView:
         prompt = session.get(Prompt, check_in.prompt_key) if check_in.prompt_key else None
         goals = list(
@@ -532,7 +550,8 @@ class CheckInService:
                 sa.select(GoalProgress).where(GoalProgress.check_in_id == check_in.id)
             )
         }
-        return _view(check_in, mentorship, program, prompt, goals, progress)
+        view = _view(check_in, mentorship, program, prompt, goals, progress)
+        return replace(view, usefulness_final=usefulness_final(check_in.answered_at, program, now))
 
     def _helpers(self, team_id: str, user_id: str, check_in_id: int) -> list[str]:
         """Who hears this person's help request: never either side of their pair.

@@ -9,7 +9,7 @@ The sandbox dates every message by the bot's clock, so a message's ts is when th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 import models
 from bot.blocks import escape
 from bot.checkins import messages
+from bot.checkins.digest import DigestWeek, compile_digest
 from bot.clock import FrozenClock
 from bot.scheduling import jobs
 from bot.scheduling.scheduler import install_standing_jobs
@@ -36,6 +37,7 @@ from models import (
     Mentorship,
     OutboxMessage,
     Person,
+    Program,
     Prompt,
     PromptUse,
 )
@@ -327,7 +329,7 @@ def test_three_months_of_check_ins_across_the_clock_changes(
     assert f"<@{FINN}>" not in last and f"<@{KAI}>" not in last
     assert "3 of 4 answered (75%)" in last
     assert "week of 3 May: *3.7*" in last
-    assert "week of 26 Apr: fewer than 3 ratings" in last
+    assert "week of 26 Apr: fewer than 3 people rated" in last
     early = texts(digests[0].blocks)
     assert "*Stalled pairs:* none" in early  # the pairs were only two days old
     assert FINN_NOTE not in last and KAI_NOTE not in last and KAI_HELP not in last
@@ -607,3 +609,106 @@ def test_help_with_nobody_outside_the_pair_is_not_sent_and_the_person_is_told(
     assert "about my mentor" not in everything_seen(bot, ADA)
     row = check_in_of(bot, dm)
     assert row.usefulness == 4 and row.help_requested_at is None  # the rest is saved
+
+
+# -- the digest's figures are final --------------------------------------------------------
+
+
+def digest_usefulness(bot: RunningBot, at: datetime) -> str:
+    """Send the week's digest at ``at`` and return its usefulness line as Ada reads it."""
+    bot.clock.set(at)
+    bot.sprout.services.checkins.send_digests()
+    bot.delivered()
+    latest = with_key(bot, ADA, "digest:")[-1]
+    return next(line for line in texts(latest.blocks).splitlines() if "week of" in line)
+
+
+def test_a_late_or_changed_rating_never_changes_a_week_already_shown(pairs: RunningBot) -> None:
+    """A week's figure, once shown, stays what it was: otherwise the next digest's difference
+    would give away the one rating that moved it."""
+    for at in (FIRST, FIRST + timedelta(hours=1), FIRST + timedelta(hours=7)):
+        send_due(pairs, at)  # Greta, Emeka, then Finn, then Kai get their first check-in
+    [greta_dm] = with_key(pairs, GRETA, "checkin:")
+    [emeka_dm] = with_key(pairs, EMEKA, "checkin:")
+    [finn_dm] = with_key(pairs, FINN, "checkin:")
+    [kai_dm] = with_key(pairs, KAI, "checkin:")
+    tell_more(pairs, GRETA, greta_dm, met="met", usefulness="2")
+    tell_more(pairs, EMEKA, emeka_dm, met="met", usefulness="4")
+    tell_more(pairs, FINN, finn_dm, met="met", usefulness="3")
+    greta = pairs.person(GRETA)
+    greta.click(messages.MORE, pairs.sandbox.find_message(greta_dm.channel, greta_dm.ts))
+    greta.modal()  # she leaves it open over the weekend
+
+    # Monday 1 March, 10:00 in New York: the week of 22 February has three raters.
+    first = digest_usefulness(pairs, datetime(2027, 3, 1, 15, tzinfo=UTC))
+    assert "week of 22 Feb: *3.0*" in first
+
+    # Greta tries to change her rating from the form she left open: refused, nothing saved.
+    response = greta.submit(met="met", usefulness="5", note="changed my mind")
+    assert response.json is not None and response.json["response_action"] == "errors"
+    assert "is final" in response.json["errors"]["usefulness"]
+    row = check_in_of(pairs, greta_dm)
+    assert (row.usefulness, row.note) == (2, None)
+    # A fresh form shows the rating as final, and the rest can still change.
+    greta.click(messages.MORE, pairs.sandbox.find_message(greta_dm.channel, greta_dm.ts))
+    modal = greta.modal()
+    assert "usefulness" not in {b.get("block_id") for b in modal["blocks"]}
+    assert "How useful it was: 2 of 5. That's final now" in texts(modal["blocks"])
+    greta.submit(met="rescheduled", note="we moved it")
+    pairs.delivered()
+    row = check_in_of(pairs, greta_dm)
+    assert (row.met, row.usefulness, row.note) == (MeetingAnswer.RESCHEDULED, 2, "we moved it")
+
+    # Kai answers his check-in of 22 February only now: it counts in this week, not that one.
+    tell_more(pairs, KAI, kai_dm, met="met", usefulness="5")
+    assert check_in_of(pairs, kai_dm).usefulness == 5
+
+    second = digest_usefulness(pairs, datetime(2027, 3, 8, 15, tzinfo=UTC))
+    assert "week of 22 Feb: *3.0*" in second
+    assert "week of 1 Mar: fewer than 3 people rated" in second
+
+
+def test_a_weeks_usefulness_needs_three_different_people_not_three_ratings(
+    pairs: RunningBot,
+) -> None:
+    services = pairs.sprout.services
+    answered = datetime(2027, 2, 23, 15, tzinfo=UTC)  # a Tuesday
+    week = DigestWeek("2027-W09", date(2027, 3, 1))
+    now = datetime(2027, 3, 1, 15, tzinfo=UTC)
+    with services.db.session() as session:
+        program = session.get(Program, 1)
+        assert program is not None
+        mentorships = {m.mentor_id: m.id for m in session.scalars(sa.select(Mentorship))}
+
+        def rated(mentor: str, user_id: str, number: int, rating: int) -> None:
+            session.add(
+                CheckIn(
+                    team_id=TEAM,
+                    mentorship_id=mentorships[mentor],
+                    user_id=user_id,
+                    number=number,
+                    due_at=answered,
+                    sent_at=answered,
+                    answered_at=answered,
+                    met=MeetingAnswer.MET,
+                    usefulness=rating,
+                )
+            )
+            session.flush()
+
+        rated(GRETA, GRETA, 10, 5)
+        rated(GRETA, GRETA, 11, 5)
+        rated(GRETA, EMEKA, 10, 1)
+        [shown] = [
+            w
+            for w in compile_digest(session, program, week, now).usefulness
+            if w.monday == date(2027, 2, 22)
+        ]
+        assert (shown.people, shown.mean) == (2, None)  # three ratings, but two people
+        rated(FINN, FINN, 10, 3)
+        [shown] = [
+            w
+            for w in compile_digest(session, program, week, now).usefulness
+            if w.monday == date(2027, 2, 22)
+        ]
+        assert (shown.people, shown.mean) == (3, 3.5)
