@@ -1,0 +1,688 @@
+"""Program insights, computed in SQL: a fixed handful of aggregate queries per program.
+
+Nothing here loops over rows in Python: each query groups in the database and returns at most
+one row per round or per month, so the cost follows the database's scans, not the number of
+check-ins (see bench/report.py). The queries are SQLAlchemy Core and run unchanged on SQLite and
+PostgreSQL; the two date functions they need are in bot/insights/sql.py, and medians are taken
+with ROW_NUMBER() / COUNT() windows rather than percentile_cont, which SQLite lacks.
+
+The window
+----------
+Every metric covers the events from ``since`` (None: the beginning) up to ``now``, each event at
+its own time:
+
+* a round by its ``starts_at`` (rounds that have not started by ``now`` are left out);
+* a check-in by its ``sent_at``;
+* a mentorship by the instant the metric is about: ``started_at`` for "started",
+  ``ended_at`` for closures, ``term_ends_at`` for "still meeting after the term";
+* a goal by its ``created_at``; a close-out by its ``submitted_at``;
+* a pulse wave by its ``opens_at``.
+
+Participants are a snapshot at ``now``, whatever ``since`` is. History the metrics look back on
+(an earlier round for repeats, an earlier mentorship for "became a mentor") is read from before
+``since`` too.
+
+The definitions
+---------------
+Per round (:class:`RoundMetrics`):
+
+* groups: introductions the round made. matched: distinct people in them.
+* eligible: the people the round could have placed, approximated from memberships, since
+  pauses have no history: memberships of the program that had joined by the round's start and
+  had not left by then (``joined_at <= starts_at`` and ``left_at`` NULL or after it), plus
+  anyone the round grouped or recorded as unmatched who is not among them (someone who left
+  and re-joined has a newer ``joined_at``). coverage = matched / eligible.
+* met rate = groups in which at least one member answered "met" / groups.
+* time to first meeting: for each group with a "met" answer, the hours from the round's
+  ``starts_at`` to the earliest "met" ``answered_at`` in the group (0 if earlier); the round's
+  value is the median of those (the mean of the two middle values for an even count).
+* repeat rate = groups containing a pair of people who had been in one group together in an
+  earlier round (lower number) of the same program / groups.
+* retention = people in this round's groups who are also in round number + 1's groups / matched;
+  None while round number + 1 has not started.
+
+Per program (:class:`ProgramMetrics`); pooled figures add up the counts, not the rates:
+
+* participants: memberships now: left (status left); deactivated (active, Slack account gone);
+  paused (active, the person paused at ``now``: ``paused`` and ``paused_until`` NULL or later);
+  active (the rest).
+* met rate, coverage, repeat rate, retention: the rounds' counts summed; the met-rate trend is
+  the per-round series. Time to first meeting: the median over all groups of the window.
+* ghost rate = memberships whose ``ghost_reset_at`` (set when the three-unanswered-introductions
+  rule paused them, and again if they chose to stay in) falls in the window / memberships whose
+  person was introduced in a round of the window.
+* check-in response rate = check-ins answered (``answered_at`` set) / check-ins sent (``sent_at``
+  set), of the program's mentorships.
+* usefulness trend: per UTC month of ``answered_at``, the mean usefulness (1-5) of the check-ins
+  sent in the window; a month appears only when at least 3 distinct people rated in it.
+* goals: the goals of the program's pairs set in the window, counted by their status now.
+* early-closure rate = mentorships ended in the window with an ``end_reason`` other than
+  ``"term"`` and ``ended_at`` before ``term_ends_at`` / mentorships ended in the window.
+* mentees who became mentors: distinct people who were a mentee and later a mentor, by any of
+  (a) they are the mentor of a mentorship of this program started in the window, and were the
+  mentee of a mentorship anywhere in the workspace that started before it; (b) they hold the
+  role "mentor" in this program, joined it in the window, and had been the mentee of a workspace
+  mentorship started before they joined; (c) they hold the role "mentor" in this program and
+  were the mentee of a mentorship of this same program started in the window (a mentor-only role
+  after being a mentee here is a role change). Roles keep no history, so the moment of a change
+  is not known; a "both" role counts only through (a), as it may have been "both" all along.
+* still meeting after the term = pairs whose term is over and who recorded a meeting after it /
+  pairs whose term ended in the window and that were not closed before it (``ended_at`` NULL or
+  not before ``term_ends_at``). Sprout stops asking when a term ends, so the evidence is what was
+  answered after ``term_ends_at``: a check-in of the pair answered "met", or a "met" answer in the
+  pair's own introduction group. A pair introduced again in a later round starts a new
+  mentorship and is counted there, not here.
+* reflections shared = close-outs submitted in the window whose author agreed to be quoted and
+  wrote something (``helped`` or ``will_apply`` not blank) / close-outs submitted in the window.
+* pulse: each of the program's surveys through :func:`bot.pulse.results.load`, which applies the
+  survey's thresholds; only waves opened in the window are kept, nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement
+
+from bot.errors import ProgramNotFound
+from bot.insights.dataset import (
+    GoalCounts,
+    MonthlyUsefulness,
+    Participants,
+    ProgramMetrics,
+    Ratio,
+    Reflection,
+    RoundMetrics,
+)
+from bot.insights.sql import hours_between, month_of
+from bot.pulse.results import SurveyResults, load
+from models import (
+    Answer,
+    CheckIn,
+    CloseOut,
+    Goal,
+    GoalStatus,
+    Group,
+    GroupMember,
+    MeetingAnswer,
+    Membership,
+    MembershipStatus,
+    Mentorship,
+    Person,
+    Program,
+    PulseSurvey,
+    Role,
+    Round,
+    Unmatched,
+)
+
+#: The end_reason of a mentorship that ran its full term (bot.pairing.rounds.end_finished_terms).
+END_BY_TERM = "term"
+#: A month of usefulness shows only with at least this many distinct raters.
+MIN_RATERS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """From ``since`` (inclusive; None: the beginning) up to ``now`` (inclusive)."""
+
+    since: datetime | None
+    now: datetime
+
+    def holds(self, column: Any) -> ColumnElement[bool]:
+        if self.since is None:
+            return sa.and_(column.is_not(None), column <= self.now)
+        return sa.and_(column >= self.since, column <= self.now)
+
+
+def program_metrics(
+    session: Session,
+    team_id: str,
+    program_id: int,
+    *,
+    since: datetime | None,
+    now: datetime,
+    pulse_comments: bool = False,
+) -> ProgramMetrics:
+    """The insights of one program of ``team_id`` over ``since``..``now``.
+
+    Raises ProgramNotFound when the program is not this workspace's. ``pulse_comments`` reads
+    the newest pulse wave's comments (above their threshold) as well; the Home tab doesn't.
+    """
+    program = session.scalar(
+        sa.select(Program).where(Program.id == program_id, Program.team_id == team_id)
+    )
+    if program is None:
+        raise ProgramNotFound("That program doesn't exist in this workspace.")
+    window = Window(since, now)
+    rounds, median_hours = _rounds(session, program_id, window)
+    mentorships = _mentorships(session, program_id, window)
+    response, usefulness = _check_ins(session, program_id, window)
+    return ProgramMetrics(
+        team_id=team_id,
+        program_id=program_id,
+        program_name=program.name,
+        kind=program.kind,
+        since=since,
+        now=now,
+        participants=_participants(session, program_id, now),
+        rounds=rounds,
+        hours_to_first_meeting=median_hours,
+        ghost_rate=_ghost_rate(session, program_id, window),
+        check_in_response=response,
+        usefulness_trend=usefulness,
+        goals=_goals(session, program_id, window),
+        mentorships_started=mentorships.started,
+        early_closure=mentorships.early_closure,
+        mentees_became_mentors=_became_mentors(session, team_id, program_id, window),
+        still_meeting_after_term=Ratio(
+            _still_meeting(session, program_id, window), mentorships.term_over
+        ),
+        reflections_shared=_reflections_shared(session, program_id, window),
+        pulse=_pulse(session, team_id, program_id, window, comments=pulse_comments),
+    )
+
+
+def quotable_reflections(
+    session: Session, team_id: str, program_id: int, since: datetime | None
+) -> list[Reflection]:
+    """The reflections of the program's close-outs whose authors agreed to be quoted.
+
+    Only the words: no names, no dates, no pair, and in a fresh random order on every call, so
+    the order cannot be matched against who closed out when. Blank reflections are left out.
+    """
+    query = (
+        sa.select(CloseOut.helped, CloseOut.will_apply)
+        .join(Mentorship, Mentorship.id == CloseOut.mentorship_id)
+        .where(
+            Mentorship.program_id == program_id,
+            Mentorship.team_id == team_id,
+            CloseOut.team_id == team_id,
+            CloseOut.submitted_at.is_not(None),
+            _shared(),
+        )
+    )
+    if since is not None:
+        query = query.where(CloseOut.submitted_at >= since)
+    found = [
+        Reflection(_text(helped), _text(will_apply))
+        for helped, will_apply in session.execute(query)
+    ]
+    random.SystemRandom().shuffle(found)
+    return found
+
+
+# -- rounds -----------------------------------------------------------------------------------
+
+
+def _eligible_at(starts_at: Any) -> ColumnElement[bool]:
+    """A membership that had joined by ``starts_at`` and not left by then."""
+    return sa.and_(
+        Membership.joined_at <= starts_at,
+        sa.or_(Membership.left_at.is_(None), Membership.left_at > starts_at),
+    )
+
+
+def _rounds(
+    session: Session, program_id: int, window: Window
+) -> tuple[tuple[RoundMetrics, ...], float | None]:
+    """The rounds of the window and the median hours to a first meeting over all their groups."""
+    in_window = sa.and_(Round.program_id == program_id, window.holds(Round.starts_at))
+    listed = session.execute(
+        sa.select(Round.id, Round.number, Round.starts_at).where(in_window).order_by(Round.number)
+    ).all()
+    if not listed:
+        return (), None
+    numbers = {number for _, number, _ in listed}
+
+    # Per group: did anyone say "met", and how many hours after the start the first one did.
+    said_met = GroupMember.answer == Answer.MET
+    first_met = sa.func.min(sa.case((said_met, GroupMember.answered_at)))
+    raw_hours = hours_between(Round.starts_at, first_met)
+    per_group = (
+        sa.select(
+            Group.round_id.label("round_id"),
+            sa.func.max(sa.case((said_met, 1), else_=0)).label("met"),
+            sa.case((raw_hours < 0, 0.0), else_=raw_hours).label("hours"),
+        )
+        .join(Round, Round.id == Group.round_id)
+        .join(GroupMember, GroupMember.group_id == Group.id)
+        .where(in_window)
+        .group_by(Group.round_id, Group.id, Round.starts_at)
+        .subquery("per_group")
+    )
+    hours = per_group.c.hours
+    ranked = sa.select(
+        per_group.c.round_id,
+        per_group.c.met,
+        hours,
+        sa.func.row_number()
+        .over(partition_by=[per_group.c.round_id, per_group.c.met], order_by=hours)
+        .label("rn"),
+        sa.func.count(hours).over(partition_by=per_group.c.round_id).label("n"),
+        sa.func.row_number().over(partition_by=per_group.c.met, order_by=hours).label("rn_all"),
+        sa.func.count(hours).over().label("n_all"),
+    ).subquery("ranked")
+
+    def middle(rn: Any, n: Any) -> ColumnElement[bool]:
+        return sa.and_(ranked.c.hours.is_not(None), sa.or_(rn == (n + 1) // 2, rn == (n + 2) // 2))
+
+    in_middle = middle(ranked.c.rn, ranked.c.n)
+    in_overall_middle = middle(ranked.c.rn_all, ranked.c.n_all)
+    group_rows = {
+        round_id: (int(groups), int(met or 0), _float(median), _float(mid_sum), int(mid_n))
+        for round_id, groups, met, median, mid_sum, mid_n in session.execute(
+            sa.select(
+                ranked.c.round_id,
+                sa.func.count(),
+                sa.func.sum(ranked.c.met),
+                sa.func.avg(sa.case((in_middle, ranked.c.hours))),
+                sa.func.sum(sa.case((in_overall_middle, ranked.c.hours))),
+                sa.func.count(sa.case((in_overall_middle, 1))),
+            ).group_by(ranked.c.round_id)
+        )
+    }
+
+    # People per round, who of them is in the next round, and who is not among the memberships
+    # that approximate the eligible (they are added to the denominator).
+    placed = (
+        sa.select(Round.number, Round.starts_at, GroupMember.user_id)
+        .distinct()
+        .join(Group, Group.round_id == Round.id)
+        .join(GroupMember, GroupMember.group_id == Group.id)
+        .where(in_window)
+        .subquery("placed")
+    )
+    following = placed.alias("following")
+    not_approximated = sa.case(
+        (Membership.id.is_(None), 1), (sa.not_(_eligible_at(placed.c.starts_at)), 1)
+    )
+    people_rows = {
+        number: (int(matched), int(retained), int(extra))
+        for number, matched, retained, extra in session.execute(
+            sa.select(
+                placed.c.number,
+                sa.func.count(),
+                sa.func.count(following.c.user_id),
+                sa.func.count(not_approximated),
+            )
+            .select_from(placed)
+            .outerjoin(
+                following,
+                sa.and_(
+                    following.c.user_id == placed.c.user_id,
+                    following.c.number == placed.c.number + 1,
+                ),
+            )
+            .outerjoin(
+                Membership,
+                sa.and_(
+                    Membership.program_id == program_id, Membership.user_id == placed.c.user_id
+                ),
+            )
+            .group_by(placed.c.number)
+        )
+    }
+
+    approximated = dict(
+        session.execute(
+            sa.select(Round.id, sa.func.count(Membership.id))
+            .select_from(Round)
+            .outerjoin(
+                Membership,
+                sa.and_(Membership.program_id == Round.program_id, _eligible_at(Round.starts_at)),
+            )
+            .where(in_window)
+            .group_by(Round.id)
+        ).all()
+    )
+    grouped_too = (
+        sa.select(GroupMember.user_id)
+        .join(Group, Group.id == GroupMember.group_id)
+        .where(Group.round_id == Unmatched.round_id, GroupMember.user_id == Unmatched.user_id)
+        .exists()
+    )
+    unmatched_extra = dict(
+        session.execute(
+            sa.select(Unmatched.round_id, sa.func.count(sa.distinct(Unmatched.user_id)))
+            .join(Round, Round.id == Unmatched.round_id)
+            .outerjoin(
+                Membership,
+                sa.and_(
+                    Membership.program_id == program_id, Membership.user_id == Unmatched.user_id
+                ),
+            )
+            .where(
+                in_window,
+                sa.or_(Membership.id.is_(None), sa.not_(_eligible_at(Round.starts_at))),
+                sa.not_(grouped_too),
+            )
+            .group_by(Unmatched.round_id)
+        ).all()
+    )
+
+    # Groups holding a pair that an earlier round of the program had already put together:
+    # every pair of every round up to now (before ``since`` too), flagged by a window MIN.
+    first, second = aliased(GroupMember), aliased(GroupMember)
+    pairs = (
+        sa.select(
+            Round.id.label("round_id"),
+            Round.number.label("number"),
+            Round.starts_at.label("starts_at"),
+            Group.id.label("group_id"),
+            first.user_id.label("first"),
+            second.user_id.label("second"),
+        )
+        .select_from(Round)
+        .join(Group, Group.round_id == Round.id)
+        .join(first, first.group_id == Group.id)
+        .join(second, sa.and_(second.group_id == Group.id, second.user_id > first.user_id))
+        .where(Round.program_id == program_id, Round.starts_at <= window.now)
+        .subquery("pairs")
+    )
+    earliest = sa.func.min(pairs.c.number).over(partition_by=[pairs.c.first, pairs.c.second])
+    flagged = sa.select(
+        pairs.c.round_id,
+        pairs.c.starts_at,
+        sa.case((pairs.c.number > earliest, pairs.c.group_id)).label("repeat_group"),
+    ).subquery("flagged")
+    repeats_query = sa.select(
+        flagged.c.round_id, sa.func.count(sa.distinct(flagged.c.repeat_group))
+    ).group_by(flagged.c.round_id)
+    if window.since is not None:
+        repeats_query = repeats_query.where(flagged.c.starts_at >= window.since)
+    repeats: dict[int, int] = {r: int(n) for r, n in session.execute(repeats_query)}
+
+    rounds = []
+    mid_sum, mid_n = 0.0, 0
+    for round_id, number, starts_at in listed:
+        groups, met, median, overall_sum, overall_n = group_rows.get(
+            round_id, (0, 0, None, None, 0)
+        )
+        mid_sum += overall_sum or 0.0
+        mid_n += overall_n
+        matched, retained, extra = people_rows.get(number, (0, 0, 0))
+        rounds.append(
+            RoundMetrics(
+                round_id=round_id,
+                number=number,
+                starts_at=starts_at,
+                groups=groups,
+                matched=matched,
+                eligible=int(approximated.get(round_id, 0))
+                + extra
+                + int(unmatched_extra.get(round_id, 0)),
+                met_groups=met,
+                repeat_groups=int(repeats.get(round_id, 0)),
+                hours_to_first_meeting=median,
+                retained_next=retained if number + 1 in numbers else None,
+            )
+        )
+    return tuple(rounds), (mid_sum / mid_n if mid_n else None)
+
+
+# -- people -----------------------------------------------------------------------------------
+
+
+def _participants(session: Session, program_id: int, now: datetime) -> Participants:
+    paused_now = sa.and_(
+        Person.paused.is_(True), sa.or_(Person.paused_until.is_(None), Person.paused_until > now)
+    )
+    left = Membership.status == MembershipStatus.LEFT
+    kind = sa.case(
+        (left, "left"),
+        (Person.inactive.is_(True), "deactivated"),
+        (paused_now, "paused"),
+        else_="active",
+    ).label("kind")
+    counts: dict[str, int] = {
+        str(k): int(n)
+        for k, n in session.execute(
+            sa.select(kind, sa.func.count())
+            .select_from(Membership)
+            .join(
+                Person,
+                sa.and_(Person.team_id == Membership.team_id, Person.user_id == Membership.user_id),
+            )
+            .where(Membership.program_id == program_id)
+            .group_by(kind)
+        )
+    }
+    return Participants(
+        active=counts.get("active", 0),
+        paused=counts.get("paused", 0),
+        deactivated=counts.get("deactivated", 0),
+        left=counts.get("left", 0),
+    )
+
+
+def _ghost_rate(session: Session, program_id: int, window: Window) -> Ratio:
+    introduced = (
+        sa.select(GroupMember.user_id)
+        .join(Group, Group.id == GroupMember.group_id)
+        .join(Round, Round.id == Group.round_id)
+        .where(Round.program_id == program_id, window.holds(Round.starts_at))
+    )
+    ghosted = sa.case((window.holds(Membership.ghost_reset_at), 1))
+    row = session.execute(
+        sa.select(sa.func.count(), sa.func.count(ghosted)).where(
+            Membership.program_id == program_id, Membership.user_id.in_(introduced)
+        )
+    ).one()
+    return Ratio(int(row[1]), int(row[0]))
+
+
+def _became_mentors(session: Session, team_id: str, program_id: int, window: Window) -> int:
+    later, earlier = aliased(Mentorship), aliased(Mentorship)
+    mentored_after = sa.select(later.mentor_id.label("user_id")).where(
+        later.program_id == program_id,
+        window.holds(later.started_at),
+        sa.select(earlier.id)
+        .where(
+            earlier.team_id == team_id,
+            earlier.mentee_id == later.mentor_id,
+            earlier.started_at < later.started_at,
+        )
+        .exists(),
+    )
+    mentor_now = sa.and_(Membership.program_id == program_id, Membership.role == Role.MENTOR)
+    joined_as_mentor = sa.select(Membership.user_id.label("user_id")).where(
+        mentor_now,
+        window.holds(Membership.joined_at),
+        sa.select(earlier.id)
+        .where(
+            earlier.team_id == team_id,
+            earlier.mentee_id == Membership.user_id,
+            earlier.started_at < Membership.joined_at,
+        )
+        .exists(),
+    )
+    switched_here = sa.select(Membership.user_id.label("user_id")).where(
+        mentor_now,
+        sa.select(earlier.id)
+        .where(
+            earlier.program_id == program_id,
+            earlier.mentee_id == Membership.user_id,
+            window.holds(earlier.started_at),
+        )
+        .exists(),
+    )
+    people = sa.union(mentored_after, joined_as_mentor, switched_here).subquery("people")
+    return int(session.scalar(sa.select(sa.func.count()).select_from(people)) or 0)
+
+
+# -- mentorships ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _MentorshipCounts:
+    started: int
+    early_closure: Ratio
+    term_over: int
+
+
+def _mentorships(session: Session, program_id: int, window: Window) -> _MentorshipCounts:
+    ended = window.holds(Mentorship.ended_at)
+    early = sa.and_(
+        ended,
+        sa.or_(Mentorship.end_reason.is_(None), Mentorship.end_reason != END_BY_TERM),
+        Mentorship.ended_at < Mentorship.term_ends_at,
+    )
+    row = session.execute(
+        sa.select(
+            sa.func.count(sa.case((window.holds(Mentorship.started_at), 1))),
+            sa.func.count(sa.case((ended, 1))),
+            sa.func.count(sa.case((early, 1))),
+            sa.func.count(sa.case((_term_over(window), 1))),
+        ).where(Mentorship.program_id == program_id)
+    ).one()
+    started, ended_n, early_n, term_over = (int(v or 0) for v in row)
+    return _MentorshipCounts(started, Ratio(early_n, ended_n), term_over)
+
+
+def _term_over(window: Window) -> ColumnElement[bool]:
+    """A mentorship whose full term ended in the window (not closed before it)."""
+    return sa.and_(
+        window.holds(Mentorship.term_ends_at),
+        sa.or_(Mentorship.ended_at.is_(None), Mentorship.ended_at >= Mentorship.term_ends_at),
+    )
+
+
+def _still_meeting(session: Session, program_id: int, window: Window) -> int:
+    pair = sa.and_(Mentorship.program_id == program_id, _term_over(window))
+    by_check_in = (
+        sa.select(Mentorship.id)
+        .join(CheckIn, CheckIn.mentorship_id == Mentorship.id)
+        .where(
+            pair,
+            CheckIn.met == MeetingAnswer.MET,
+            CheckIn.answered_at > Mentorship.term_ends_at,
+        )
+    )
+    by_group = (
+        sa.select(Mentorship.id)
+        .join(GroupMember, GroupMember.group_id == Mentorship.group_id)
+        .where(
+            pair,
+            GroupMember.answer == Answer.MET,
+            GroupMember.answered_at > Mentorship.term_ends_at,
+        )
+    )
+    evidence = sa.union(by_check_in, by_group).subquery("evidence")
+    return int(session.scalar(sa.select(sa.func.count()).select_from(evidence)) or 0)
+
+
+def _check_ins(
+    session: Session, program_id: int, window: Window
+) -> tuple[Ratio, tuple[MonthlyUsefulness, ...]]:
+    month = month_of(CheckIn.answered_at).label("month")
+    rated = CheckIn.usefulness.is_not(None)
+    rows = session.execute(
+        sa.select(
+            month,
+            sa.func.count(),
+            sa.func.count(CheckIn.answered_at),
+            sa.func.count(CheckIn.usefulness),
+            sa.func.sum(CheckIn.usefulness),
+            sa.func.count(sa.distinct(sa.case((rated, CheckIn.user_id)))),
+        )
+        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+        .where(Mentorship.program_id == program_id, window.holds(CheckIn.sent_at))
+        .group_by(month)
+    ).all()
+    sent = answered = 0
+    trend = []
+    for month_key, n_sent, n_answered, ratings, total, raters in rows:
+        sent += int(n_sent)
+        answered += int(n_answered)
+        if month_key is None or int(raters) < MIN_RATERS or not ratings:
+            continue
+        year, number = (int(part) for part in str(month_key).split("-"))
+        trend.append(
+            MonthlyUsefulness(
+                month=date(year, number, 1),
+                mean=float(total or 0) / int(ratings),
+                ratings=int(ratings),
+                raters=int(raters),
+            )
+        )
+    trend.sort(key=lambda m: m.month)
+    return Ratio(answered, sent), tuple(trend)
+
+
+def _goals(session: Session, program_id: int, window: Window) -> GoalCounts:
+    counts = {
+        GoalStatus(status): int(n)
+        for status, n in session.execute(
+            sa.select(Goal.status, sa.func.count())
+            .join(Mentorship, Mentorship.id == Goal.mentorship_id)
+            .where(Mentorship.program_id == program_id, window.holds(Goal.created_at))
+            .group_by(Goal.status)
+        )
+    }
+    return GoalCounts(
+        open=counts.get(GoalStatus.OPEN, 0),
+        met=counts.get(GoalStatus.MET, 0),
+        partly=counts.get(GoalStatus.PARTLY, 0),
+        not_met=counts.get(GoalStatus.NOT_MET, 0),
+        dropped=counts.get(GoalStatus.DROPPED, 0),
+    )
+
+
+def _not_blank(column: Any) -> ColumnElement[bool]:
+    return sa.func.length(sa.func.trim(sa.func.coalesce(column, ""))) > 0
+
+
+def _shared() -> ColumnElement[bool]:
+    """A close-out whose author agreed to be quoted and who wrote something to quote."""
+    wrote = sa.or_(_not_blank(CloseOut.helped), _not_blank(CloseOut.will_apply))
+    return sa.and_(CloseOut.quotable.is_(True), wrote)
+
+
+def _reflections_shared(session: Session, program_id: int, window: Window) -> Ratio:
+    row = session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.case((_shared(), 1))))
+        .join(Mentorship, Mentorship.id == CloseOut.mentorship_id)
+        .where(Mentorship.program_id == program_id, window.holds(CloseOut.submitted_at))
+    ).one()
+    return Ratio(int(row[1]), int(row[0]))
+
+
+# -- pulse ------------------------------------------------------------------------------------
+
+
+def _pulse(
+    session: Session, team_id: str, program_id: int, window: Window, *, comments: bool
+) -> tuple[SurveyResults, ...]:
+    """The program's surveys as bot.pulse.results shows them, keeping the window's waves."""
+    surveys = session.scalars(
+        sa.select(PulseSurvey)
+        .where(PulseSurvey.team_id == team_id, PulseSurvey.program_id == program_id)
+        .order_by(PulseSurvey.created_at, PulseSurvey.id)
+    )
+    found = []
+    for survey in surveys:
+        results = load(session, survey, comments=comments)
+        kept = tuple(
+            w
+            for w in results.waves
+            if w.opens_at <= window.now and (window.since is None or w.opens_at >= window.since)
+        )
+        found.append(dataclasses.replace(results, waves=kept))
+    return tuple(found)
+
+
+# -- values -----------------------------------------------------------------------------------
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None

@@ -1,0 +1,67 @@
+"""The two bits of date arithmetic SQLite and PostgreSQL spell differently, as SQL constructs.
+
+Timestamps are stored as naive UTC (models.base.UTCDateTime): TEXT on SQLite, ``timestamp
+without time zone`` on PostgreSQL. Each construct below compiles to the native spelling, so a
+metric query is written once and still aggregates inside the database on both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class hours_between(FunctionElement[float]):
+    """``hours_between(start, end)``: (end - start) in hours, fractional; NULL if either is."""
+
+    type = sa.Float()
+    name = "hours_between"
+    inherit_cache = True
+
+
+class month_of(FunctionElement[str]):
+    """``month_of(ts)``: the UTC calendar month of a timestamp as ``'YYYY-MM'``; NULL stays NULL."""
+
+    type = sa.String()
+    name = "month_of"
+    inherit_cache = True
+
+
+def _arguments(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
+    return [compiler.process(clause, **kw) for clause in element.clauses]
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = _arguments(element, compiler, **kw)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_postgresql(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = _arguments(element, compiler, **kw)
+    return f"(EXTRACT(EPOCH FROM ({end}) - ({start})) / 3600.0)"
+
+
+@compiles(month_of, "sqlite")
+def _month_sqlite(element: month_of, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = _arguments(element, compiler, **kw)
+    return f"strftime('%Y-%m', {value})"
+
+
+@compiles(month_of, "postgresql")
+def _month_postgresql(element: month_of, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = _arguments(element, compiler, **kw)
+    return f"to_char({value}, 'YYYY-MM')"
+
+
+@compiles(hours_between)
+@compiles(month_of)
+def _unsupported(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    raise sa.exc.CompileError(
+        f"{element.name} is written for SQLite and PostgreSQL, not {compiler.dialect.name}"
+    )
