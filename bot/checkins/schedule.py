@@ -148,6 +148,21 @@ def next_window(now: datetime, timezone: str | None, cadence: Cadence) -> dateti
         day = working_day(day + timedelta(days=1))
 
 
+def previous_window(instant: datetime, timezone: str | None, cadence: Cadence) -> datetime:
+    """The last time a window opened at or before ``instant`` (a working day's local hour).
+
+    The mirror of :func:`next_window`, for what must happen a while before a deadline (a
+    pulse's reminder, a working day before it closes).
+    """
+    day = instant.astimezone(zone(timezone)).date()
+    while True:
+        if day.weekday() not in WEEKEND:
+            opens = window_start(day, timezone, cadence)
+            if opens <= instant:
+                return opens
+        day -= timedelta(days=1)
+
+
 def reminder_at(sent_at: datetime, timezone: str | None, cadence: Cadence) -> datetime | None:
     """When the single reminder for a check-in sent at ``sent_at`` is due; None if never.
 
