@@ -135,3 +135,24 @@ def ask_close_outs() -> None:
     scrubbed = services().mentoring.scrub_delivered_words()
     if scrubbed:
         log.info("blanked %d delivered feedback and thank-you messages", scrubbed)
+
+
+def run_pulses() -> None:
+    """Pulse waves: close those whose time is up, open those due, invite and remind.
+
+    Quarter-hourly, like check-ins: each person's working morning starts on some quarter hour
+    somewhere. Counts only in the log; never who answered or what.
+    """
+    tally = services().pulses.run_due()
+    if tally.anything:
+        log.info(
+            "pulses: %d waves closed, %d opened for %d people, %d invitations sent, "
+            "%d moved to a working morning, %d dropped, %d reminders",
+            tally.closed,
+            tally.opened,
+            tally.invited,
+            tally.sent,
+            tally.retimed,
+            tally.dropped,
+            tally.reminded,
+        )

@@ -103,6 +103,7 @@ def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
         ("mentoring.mid_point_reviews", jobs.ask_mid_point_reviews, timedelta(hours=1)),
         ("mentoring.close_outs", jobs.ask_close_outs, timedelta(minutes=15)),
         ("checkins.send_due", jobs.send_due_check_ins, timedelta(minutes=15)),
+        ("pulse.run_due", jobs.run_pulses, timedelta(minutes=15)),
     ):
         trigger = IntervalTrigger(
             seconds=int(every.total_seconds()), start_date=now + every, timezone=UTC

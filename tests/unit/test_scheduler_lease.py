@@ -77,6 +77,7 @@ def test_the_leader_installs_the_standing_jobs_once(
         "mentoring.mid_point_reviews",
         "mentoring.close_outs",
         "checkins.send_due",
+        "pulse.run_due",
     }
     assert {job.id for job in scheduler.get_jobs()} == standing
     runner.stop()
