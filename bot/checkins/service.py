@@ -53,6 +53,7 @@ from bot.prompts.library import draw_for_pair
 from bot.slack.delivery import Priority, enqueue
 from bot.slack.people import PeopleDirectory
 from models import (
+    Agreement,
     CheckIn,
     Goal,
     GoalProgress,
@@ -273,6 +274,9 @@ class CheckInService:
                 CheckIn.sent_at.is_(None),
                 CheckIn.due_at <= now,
                 Mentorship.ended_at.is_(None),
+                # A check-in held up past the term's end stays unsent: the pair is over,
+                # even if the job that ends pairs hasn't come round yet.
+                Mentorship.term_ends_at > now,
                 Membership.status == MembershipStatus.ACTIVE,
             )
             .order_by(CheckIn.due_at, CheckIn.id)
@@ -375,6 +379,7 @@ class CheckInService:
                 CheckIn.answered_at.is_(None),
                 CheckIn.reminded_at.is_(None),
                 Mentorship.ended_at.is_(None),
+                Mentorship.term_ends_at > now,
                 Membership.status == MembershipStatus.ACTIVE,
                 Person.inactive.is_(False),
                 ~superseded,
@@ -413,7 +418,11 @@ class CheckInService:
         for i in range(0, len(ids), CHUNK):
             for goal in session.scalars(
                 sa.select(Goal)
-                .where(Goal.mentorship_id.in_(ids[i : i + CHUNK]), Goal.status == GoalStatus.OPEN)
+                .where(
+                    Goal.mentorship_id.in_(ids[i : i + CHUNK]),
+                    Goal.status == GoalStatus.OPEN,
+                    _agreed(),
+                )
                 .order_by(Goal.mentorship_id, Goal.position, Goal.id)
             ):
                 goals[goal.mentorship_id].append(goal)
@@ -470,10 +479,11 @@ class CheckInService:
             check_in.note = answer.note or None
             if check_in.answered_at is None:
                 check_in.answered_at = now
-            goals = {
-                g.id
-                for g in session.scalars(sa.select(Goal).where(Goal.mentorship_id == mentorship.id))
-            }
+            goals = set(
+                session.scalars(
+                    sa.select(Goal.id).where(Goal.mentorship_id == mentorship.id, _agreed())
+                )
+            )
             for goal_id, level in answer.progress.items():
                 if goal_id not in goals:
                     continue  # a goal removed since the form opened
@@ -540,7 +550,11 @@ class CheckInService:
         goals = list(
             session.scalars(
                 sa.select(Goal)
-                .where(Goal.mentorship_id == mentorship.id, Goal.status == GoalStatus.OPEN)
+                .where(
+                    Goal.mentorship_id == mentorship.id,
+                    Goal.status == GoalStatus.OPEN,
+                    _agreed(),
+                )
                 .order_by(Goal.position, Goal.id)
             )
         )
@@ -625,6 +639,13 @@ class CheckInService:
                     priority=Priority.BULK,
                 )
             return sent
+
+
+def _agreed() -> sa.ColumnElement[bool]:
+    """Goals whose pair has agreed them: a proposal's draft goals aren't asked about."""
+    return Goal.mentorship_id.in_(
+        sa.select(Agreement.mentorship_id).where(Agreement.accepted_at.is_not(None))
+    )
 
 
 def _view(

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotAllowed, UserFacingError
 from bot.mentoring import messages
-from bot.mentoring.pairs import AgreementView, Pair, agreement_of, dates_for, load
+from bot.mentoring.pairs import AgreementView, Pair, agreement_of, dates_for, load, same_goal
 from bot.slack.delivery import Priority, enqueue
 from models import Agreement, Goal, Mentorship
 from models.forms import AgreementInput
@@ -133,7 +133,9 @@ class AgreementService:
     def _replace_goals(
         session: Session, mentorship: Mentorship, form: AgreementInput, now: datetime
     ) -> None:
-        """The draft's goals become the form's, in place: positions 1..n, ids kept if possible."""
+        """The draft's goals become the form's, in place: positions 1..n. A goal keeps its row
+        while its words stay much the same; one rewritten into another goal gets a new row.
+        """
         existing = {
             g.position: g
             for g in session.scalars(sa.select(Goal).where(Goal.mentorship_id == mentorship.id))
@@ -141,6 +143,9 @@ class AgreementService:
         drafts = form.goals()
         for position, draft in enumerate(drafts, start=1):
             goal = existing.pop(position, None)
+            if goal is not None and not same_goal(goal.what, draft.what):
+                session.delete(goal)
+                goal = None
             if goal is None:
                 goal = Goal(
                     team_id=mentorship.team_id,

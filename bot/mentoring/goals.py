@@ -24,6 +24,7 @@ from bot.mentoring.pairs import (
     dates_for,
     goals_of,
     load,
+    same_goal,
 )
 from bot.slack.delivery import Priority, enqueue
 from models import Agreement, Goal, GoalStatus
@@ -104,6 +105,10 @@ class GoalService:
                 draft, goal = drafts.get(slot), stored.get(slot)
                 if draft is None:
                     continue
+                if goal is not None and not same_goal(goal.what, draft.what):
+                    # Another goal in this slot: what check-ins said belonged to the old one.
+                    session.delete(goal)
+                    goal = None
                 if goal is None:
                     goal = Goal(
                         team_id=team_id,

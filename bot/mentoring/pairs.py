@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from difflib import SequenceMatcher
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -174,6 +175,24 @@ def goals_of(session: Session, mentorship_id: int, *, live_only: bool = False) -
         for g in session.scalars(query)
     ]
     return [g for g in goals if g.status is not GoalStatus.DROPPED] if live_only else goals
+
+
+#: How alike a goal's old and new words must be for an edit to keep it the same goal.
+SAME_GOAL_LIKENESS = 0.8
+
+
+def same_goal(old: str, new: str) -> bool:
+    """Whether rewording a goal leaves it the same goal (a typo fixed, a word changed).
+
+    A goal rewritten into another keeps neither its row nor what check-ins said about it:
+    "on track" for "learn SQL" says nothing about "give a talk".
+    """
+
+    def plain(text: str) -> str:
+        return " ".join(text.casefold().split()).strip(" .!?")
+
+    a, b = plain(old), plain(new)
+    return a == b or SequenceMatcher(None, a, b).ratio() >= SAME_GOAL_LIKENESS
 
 
 def zone_of(session: Session, team_id: str, user_id: str) -> ZoneInfo:

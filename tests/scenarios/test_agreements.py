@@ -6,7 +6,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from models import Agreement, Goal, GoalStatus, Mentorship
+from bot.blocks import escape
+from models import Agreement, Goal, GoalStatus, Group, Mentorship, Prompt, PromptUse
 from sandbox import Message
 from sandbox.workspace import SEED_ADMIN_ID
 from tests.scenarios.conftest import Participant, RunningBot, texts
@@ -258,3 +259,54 @@ def test_goals_without_a_pair_or_with_several_pairs_explain_themselves(bot: Runn
     assert "aren't in an active mentorship together" in finn.reply().text
     with bot.sprout.services.db.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Mentorship)) == 2
+
+
+def test_a_new_proposal_keeps_a_goal_reworded_and_replaces_a_goal_rewritten(
+    bot: RunningBot,
+) -> None:
+    intro = form_pair(bot)
+    emeka, finn = bot.person(EMEKA), bot.person(FINN)
+
+    def goal_ids() -> list[int]:
+        with bot.sprout.services.db.session() as session:
+            return list(session.scalars(sa.select(Goal.id).order_by(Goal.position)))
+
+    propose(emeka, intro)
+    bot.delivered()
+    [first] = goal_ids()
+    finn.click("mentoring.agreement.change", proposal_for(bot, FINN))
+    finn.submit(goal1_what="Run a design review on my own!")
+    bot.delivered()
+    assert goal_ids() == [first]
+    emeka.click("mentoring.agreement.change", proposal_for(bot, EMEKA, "on my own!"))
+    emeka.submit(goal1_what="Write the team's onboarding guide")
+    bot.delivered()
+    [second] = goal_ids()
+    assert second != first
+
+
+def test_the_intros_kick_off_prompt_counts_as_the_pairs_own(bot: RunningBot) -> None:
+    """`/mentor prompt kick-off` then gives the pair a kick-off prompt they haven't had."""
+    with bot.sprout.services.db.session() as session:
+        kept = list(
+            session.scalars(
+                sa.select(Prompt.key)
+                .where(Prompt.stage == "kick-off", Prompt.team_id.is_(None))
+                .order_by(Prompt.key)
+                .limit(2)
+            )
+        )
+        session.execute(sa.delete(Prompt).where(Prompt.stage == "kick-off", ~Prompt.key.in_(kept)))
+    intro = form_pair(bot)
+    with bot.sprout.services.db.session() as session:
+        pair = session.scalars(sa.select(Mentorship)).one()
+        starter = session.scalars(sa.select(Group.starter_key)).one()
+        uses = list(session.scalars(sa.select(PromptUse).where(PromptUse.mentorship_id == pair.id)))
+        texts_of = {p.key: p.text for p in session.scalars(sa.select(Prompt))}
+    assert [u.prompt_key for u in uses] == [starter] and starter in kept
+    assert escape(texts_of[starter]) in texts(intro.blocks)
+    emeka = bot.person(EMEKA)
+    emeka.mentor("prompt kick-off")
+    shown = emeka.reply().text
+    [other] = [k for k in kept if k != starter]
+    assert shown == texts_of[other]

@@ -28,6 +28,7 @@ from bot.scheduling import jobs
 from bot.scheduling.scheduler import install_standing_jobs
 from models import (
     JOBS_TABLE,
+    Agreement,
     CheckIn,
     Goal,
     GoalProgress,
@@ -45,6 +46,7 @@ from sandbox import Message, SlackSandbox, seeded_workspace
 from sandbox.time_machine import TimeMachine
 from sandbox.workspace import SEED_ADMIN_ID
 from tests.scenarios.conftest import RunningBot, eventually, texts
+from tests.scenarios.test_agreements import intro_of, proposal_for, propose
 from tests.scenarios.test_membership import join
 from tests.scenarios.test_programs import create_program
 
@@ -391,6 +393,18 @@ def test_goal_progress_is_asked_per_goal_and_stored_with_the_check_in(pairs: Run
     with services.db.session() as session:
         mentorship = session.scalar(sa.select(Mentorship).where(Mentorship.mentor_id == GRETA))
         assert mentorship is not None
+        session.add(
+            Agreement(
+                mentorship_id=mentorship.id,
+                team_id=TEAM,
+                cadence="every 2 weeks",
+                channel="video call",
+                proposed_by=EMEKA,
+                proposed_at=FORMED,
+                accepted_by=GRETA,
+                accepted_at=FORMED,
+            )
+        )
         for position, what in enumerate(("Ship a design review", "Run a workshop"), start=1):
             session.add(
                 Goal(
@@ -712,3 +726,83 @@ def test_a_weeks_usefulness_needs_three_different_people_not_three_ratings(
             if w.monday == date(2027, 2, 22)
         ]
         assert (shown.people, shown.mean) == (3, 3.5)
+
+
+# -- goals, and the end of the term -----------------------------------------------------------
+
+
+def goal_inputs(bot: RunningBot, user_id: str, dm: Message) -> dict[str, Any]:
+    """The goal selects of the person's check-in form, opened from ``dm``, by label."""
+    person = bot.person(user_id)
+    person.click(messages.MORE, bot.sandbox.find_message(dm.channel, dm.ts) or dm)
+    modal = person.modal()
+    bot.sandbox.clear_modals(user_id)
+    return {
+        b["label"]["text"]: b for b in modal["blocks"] if str(b.get("block_id")).startswith("goal_")
+    }
+
+
+def test_check_ins_ask_about_goals_only_once_they_are_agreed(pairs: RunningBot) -> None:
+    propose(pairs.person(EMEKA), intro_of(pairs, EMEKA))  # not yet agreed by Greta
+    pairs.delivered()
+    send_due(pairs, FIRST)
+    [dm] = with_key(pairs, EMEKA, "checkin:")
+    assert goal_inputs(pairs, EMEKA, dm) == {}
+
+    pairs.person(GRETA).click("mentoring.agreement.agree", proposal_for(pairs, GRETA))
+    pairs.delivered()
+    assert list(goal_inputs(pairs, EMEKA, dm)) == ["Goal: Run a design review on my own"]
+
+
+def test_a_rewritten_goal_starts_afresh_and_a_reworded_one_keeps_its_progress(
+    pairs: RunningBot,
+) -> None:
+    propose(pairs.person(EMEKA), intro_of(pairs, EMEKA))
+    pairs.delivered()
+    pairs.person(GRETA).click("mentoring.agreement.agree", proposal_for(pairs, GRETA))
+    pairs.delivered()
+    send_due(pairs, FIRST)
+    [dm] = with_key(pairs, EMEKA, "checkin:")
+    [select] = goal_inputs(pairs, EMEKA, dm).values()
+    tell_more(pairs, EMEKA, dm, met="met", **{select["block_id"]: "on_track"})
+
+    def edit_goal(what: str) -> None:
+        greta = pairs.person(GRETA)
+        greta.mentor("goals")
+        greta.click("mentoring.goals.edit", greta.reply())
+        response = greta.submit(goal1_what=what)
+        assert response.status == 200 and not response.body.strip(), response.text
+        pairs.delivered()
+
+    def stored() -> tuple[list[int], list[tuple[int, GoalProgressLevel]]]:
+        with pairs.sprout.services.db.session() as session:
+            goals = list(session.scalars(sa.select(Goal.id)))
+            progress = [(p.goal_id, p.progress) for p in session.scalars(sa.select(GoalProgress))]
+            return goals, progress
+
+    [goal_id], _ = stored()
+    edit_goal("Run a design review on my own.")  # a full stop: the same goal
+    assert stored() == ([goal_id], [(goal_id, GoalProgressLevel.ON_TRACK)])
+    [select] = goal_inputs(pairs, EMEKA, dm).values()
+    assert select["element"]["initial_option"]["value"] == "on_track"
+
+    edit_goal("Give a talk at the team meetup")  # another goal: Emeka's "on track" was not for it
+    [new_id], progress = stored()
+    assert new_id != goal_id and progress == []
+    [(label, select)] = goal_inputs(pairs, EMEKA, dm).items()
+    assert label == "Goal: Give a talk at the team meetup"
+    assert not select["element"].get("initial_option")
+
+
+def test_a_check_in_held_up_past_the_terms_end_is_not_sent(pairs: RunningBot) -> None:
+    """The job that ends pairs runs every six hours; the check-in job doesn't wait for it."""
+    with pairs.sprout.services.db.session() as session:
+        session.execute(
+            sa.update(Mentorship)
+            .where(Mentorship.mentor_id == GRETA)
+            .values(term_ends_at=FIRST - timedelta(minutes=5))
+        )
+    send_due(pairs, FIRST)
+    assert with_key(pairs, GRETA, "checkin:") == [] and with_key(pairs, EMEKA, "checkin:") == []
+    send_due(pairs, FIRST + timedelta(hours=1))  # Finn's, whose pair goes on, still comes
+    assert len(with_key(pairs, FINN, "checkin:")) == 1
