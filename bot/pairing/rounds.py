@@ -42,6 +42,7 @@ from models import (
     Person,
     Program,
     ProgramKind,
+    PromptUse,
     Role,
     Round,
     RoundSkip,
@@ -540,17 +541,28 @@ class RoundService:
             if program.kind is ProgramKind.MENTORING:
                 mentor = next(u for u, r in planned.members if r == "mentor")
                 mentee = next(u for u, r in planned.members if r == "mentee")
-                session.add(
-                    Mentorship(
-                        team_id=program.team_id,
-                        program_id=program.id,
-                        mentor_id=mentor,
-                        mentee_id=mentee,
-                        group_id=group.id,
-                        started_at=now,
-                        term_ends_at=now + term,
-                    )
+                mentorship = Mentorship(
+                    team_id=program.team_id,
+                    program_id=program.id,
+                    mentor_id=mentor,
+                    mentee_id=mentee,
+                    group_id=group.id,
+                    started_at=now,
+                    term_ends_at=now + term,
                 )
+                session.add(mentorship)
+                session.flush()
+                # The intro's kick-off prompt is the pair's first: `/mentor prompt` and the
+                # check-ins' rotation then never hand it to them again.
+                for key in starter_key.split("+"):
+                    session.add(
+                        PromptUse(
+                            mentorship_id=mentorship.id,
+                            prompt_key=key,
+                            team_id=program.team_id,
+                            used_at=now,
+                        )
+                    )
             text, blocks = messages.introduction(program, round_, group, starter, plan.profiles)
             enqueue(
                 session,

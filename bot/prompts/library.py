@@ -276,15 +276,16 @@ def draw_for_pair(
     fresh deeper one, and only when the pair has had them all the least recently used.
     Records the use so no later draw repeats it.
     """
-    used = list(
-        session.scalars(
-            sa.select(PromptUse.prompt_key)
-            .where(PromptUse.mentorship_id == mentorship_id)
-            .order_by(PromptUse.used_at, PromptUse.prompt_key)
-        )
-    )
+    rows = session.execute(
+        sa.select(PromptUse.prompt_key, Prompt.stage)
+        .outerjoin(Prompt, Prompt.key == PromptUse.prompt_key)
+        .where(PromptUse.mentorship_id == mentorship_id)
+        .order_by(PromptUse.used_at, PromptUse.prompt_key)
+    ).all()
+    used = [key for key, _ in rows]
     taken = set(used)
-    deepest = depth_for(len(used))
+    # The intro's kick-off prompt opened the pair's talk; depth grows with the prompts after it.
+    deepest = depth_for(sum(1 for _, used_stage in rows if used_stage != "kick-off"))
     prompt: Prompt | None = None
     for depth in ((deepest, deepest), (1, deepest), (1, 3)):
         fresh = [
