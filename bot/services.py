@@ -18,6 +18,8 @@ from bot.membership.programs import ProgramService
 from bot.mentoring.service import Mentoring
 from bot.pairing.rounds import RoundService
 from bot.prompts.service import PromptService
+from bot.pulse.results_service import PulseResultsService
+from bot.pulse.surveys import PulseService
 from bot.slack.client import sending_client
 from bot.slack.delivery import Deliverer, Outbox
 from bot.slack.people import PeopleDirectory
@@ -39,6 +41,8 @@ class Services:
     mentoring: Mentoring
     checkins: CheckInService
     prompts: PromptService
+    pulse_results: PulseResultsService
+    pulses: PulseService
     deliverer: Deliverer
     outbox: Outbox
 
@@ -48,6 +52,7 @@ class Services:
         access = Access(people, settings.sprout_admins)
         programs = ProgramService(db, clock, access, people)
         memberships = MembershipService(db, clock, people)
+        pulse_results = PulseResultsService(db, client, access, Outbox(db, clock))
         return cls(
             settings=settings,
             db=db,
@@ -57,12 +62,14 @@ class Services:
             access=access,
             programs=programs,
             memberships=memberships,
-            home=HomeService(client, db, programs, memberships, access),
+            home=HomeService(client, db, programs, memberships, access, pulse_results),
             events=EventLedger(db, clock),
             rounds=RoundService(db, clock, people, programs, settings.sprout_admins),
             mentoring=Mentoring.build(db, clock, people, settings.sprout_admins),
             checkins=CheckInService(db, clock, people, settings.sprout_admins),
             prompts=PromptService(db, clock, access),
+            pulse_results=pulse_results,
+            pulses=PulseService(db, clock, access, people, settings.sprout_admins),
             deliverer=Deliverer(db, sending_client(client), clock),
             outbox=Outbox(db, clock),
         )

@@ -7,7 +7,18 @@ import logging
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import checkins, events, home, membership, mentoring, pairing, programs, prompts
+from handlers import (
+    checkins,
+    events,
+    home,
+    membership,
+    mentoring,
+    pairing,
+    programs,
+    prompts,
+    pulse,
+    pulse_results,
+)
 from handlers.guard import describe
 from handlers.router import Router
 
@@ -24,6 +35,8 @@ def register_all(app: App, services: Services) -> Router:
     mentoring.register(app, router, services)
     checkins.register(app, services)
     prompts.register(app, router, services)
+    pulse.register(app, router, services)
+    pulse_results.register(app, router, services)
     home.register(app, services)
     router.register(app)
 

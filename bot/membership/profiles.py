@@ -30,6 +30,7 @@ from models import (
     ProgramOwner,
     Prompt,
     PulseInvitation,
+    PulseSurvey,
     PulseToken,
     PulseWave,
     Role,
@@ -258,6 +259,12 @@ class MembershipService:
                 sa.delete(PulseInvitation).where(
                     PulseInvitation.team_id == team_id, PulseInvitation.user_id == user_id
                 )
+            )
+            # Surveys they created stay for the program, without their name on them.
+            session.execute(
+                sa.update(PulseSurvey)
+                .where(PulseSurvey.team_id == team_id, PulseSurvey.created_by == user_id)
+                .values(created_by=None)
             )
             # Prompts they added stay for the workspace, without their name on them.
             session.execute(

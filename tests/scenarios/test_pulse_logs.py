@@ -135,11 +135,6 @@ def test_answers_and_comments_never_reach_the_logs_or_the_outbox(
         assert SECRET not in message.text + texts(message.blocks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SQLAlchemy logs every result row at DEBUG (closing a wave reads its comments back); "
-    "bot/logs.py needs a filter on sqlalchemy.engine.Engine that drops 'Row %r' records",
-)
 def test_even_sqlalchemy_at_debug_logs_no_comment(
     sqlalchemy_at_debug: None, bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
