@@ -20,9 +20,10 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -72,7 +73,12 @@ from models.forms import FormErrors
 from models.settings import ProgramSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
+#: A side of a pair to plan for: mentorship, team, user, start, term's end, zone, settings.
+_Side = tuple[int, str, str, datetime, datetime, str, Any]
+#: What a pass did with a due check-in.
+SENT, RETIMED = "sent", "retimed"
 #: Reminders are looked for among check-ins sent at most this long ago.
 REMIND_WITHIN = timedelta(days=14)
 #: The partner's prompt for the same check-in number is shared if theirs went out this recently.
@@ -152,19 +158,74 @@ class CheckInService:
     # -- the standing job ---------------------------------------------------------------
 
     def run_due(self) -> Tally:
-        """Plan, send and remind: one pass of the job, idempotent however often it runs."""
+        """Plan, send and remind: one pass of the job, idempotent however often it runs.
+
+        Each pair's planning and each check-in's sending or reminder is a transaction of its
+        own: a row that fails (settings that no longer parse, a message Slack's limits refuse)
+        is logged by id and error type and left for the next pass, and the rest go out.
+        """
         now = self._clock.now()
         tally = Tally()
-        with self._db.session() as session:
-            tally.planned = self._plan(session, now)
-            session.flush()
-            tally.sent, tally.retimed = self._send(session, now)
-            tally.reminded = self._remind(session, now)
+        tally.planned = self._plan(now)
+        for outcome in self._each("sending", self._due(now), lambda s, i: self._send(s, i, now)):
+            tally.sent += outcome == SENT
+            tally.retimed += outcome == RETIMED
+        reminders = self._each(
+            "reminder", self._reminders_due(now), lambda s, i: self._remind(s, i, now)
+        )
+        tally.reminded = sum(reminders)
         return tally
 
-    def _plan(self, session: Session, now: datetime) -> int:
+    def _each(self, what: str, ids: Iterable[int], work: Callable[[Session, int], T]) -> list[T]:
+        """``work`` on each id in a transaction of its own; one failing doesn't stop the rest."""
+        done: list[T] = []
+        for item in ids:
+            try:
+                with self._db.session() as session:
+                    done.append(work(session, item))
+            except Exception as error:  # logged by id and type only: rows hold people's answers
+                log.error("check-in %s for %d failed: %s", what, item, type(error).__name__)
+        return done
+
+    def _plan(self, now: datetime) -> int:
         """Give every active side of a pair without a waiting check-in a row for its next one."""
-        sides: list[tuple[int, str, str, datetime, datetime, str, Cadence]] = []
+        with self._db.session() as session:
+            sides = self._sides_to_plan(session, now)
+            last = self._last_sent(session, sorted({s[0] for s in sides}))
+        by_pair: dict[int, list[_Side]] = defaultdict(list)
+        for side in sides:
+            by_pair[side[0]].append(side)
+
+        def plan_pair(session: Session, mentorship_id: int) -> int:
+            planned = 0
+            for m_id, team_id, user_id, started, ends, timezone, settings in by_pair[mentorship_id]:
+                cadence = cadence_of(ProgramSettings.of(settings))
+                number, sent_at = last.get((m_id, user_id), (0, None))
+                after = started if sent_at is None else sent_at + MIN_GAP
+                # A slot that passed moments ago (a pair formed mid-morning) still counts.
+                due = next_check_in(
+                    started, timezone, cadence, not_before=max(after, now - SEND_WINDOW), ends=ends
+                )
+                if due is None:
+                    continue  # no check-in left before the term ends
+                session.add(
+                    CheckIn(
+                        team_id=team_id,
+                        mentorship_id=m_id,
+                        user_id=user_id,
+                        number=number + 1,
+                        due_at=due,
+                    )
+                )
+                planned += 1
+            return planned
+
+        return sum(self._each("planning", sorted(by_pair), plan_pair))
+
+    @staticmethod
+    def _sides_to_plan(session: Session, now: datetime) -> list[_Side]:
+        """Each active side of a pair with no check-in waiting, and what planning needs."""
+        sides: list[_Side] = []
         for side in (Mentorship.mentor_id, Mentorship.mentee_id):
             waiting = (
                 sa.select(CheckIn.id)
@@ -206,33 +267,8 @@ class CheckInService:
                     ~waiting,
                 )
             )
-            for m_id, team_id, user_id, started, ends, timezone, settings in rows:
-                cadence = cadence_of(ProgramSettings.of(settings))
-                sides.append((m_id, team_id, user_id, started, ends, timezone, cadence))
-        if not sides:
-            return 0
-        last = self._last_sent(session, sorted({s[0] for s in sides}))
-        planned = 0
-        for m_id, team_id, user_id, started, ends, timezone, cadence in sides:
-            number, sent_at = last.get((m_id, user_id), (0, None))
-            after = started if sent_at is None else sent_at + MIN_GAP
-            # A slot that passed moments ago (a pair formed mid-morning) still counts.
-            due = next_check_in(
-                started, timezone, cadence, not_before=max(after, now - SEND_WINDOW), ends=ends
-            )
-            if due is None:
-                continue  # no check-in left before the term ends
-            session.add(
-                CheckIn(
-                    team_id=team_id,
-                    mentorship_id=m_id,
-                    user_id=user_id,
-                    number=number + 1,
-                    due_at=due,
-                )
-            )
-            planned += 1
-        return planned
+            sides.extend(tuple(row) for row in rows)
+        return sides
 
     @staticmethod
     def _last_sent(
@@ -253,9 +289,11 @@ class CheckInService:
                 last[(m_id, user_id)] = (int(number), sent_at)
         return last
 
-    def _send(self, session: Session, now: datetime) -> tuple[int, int]:
-        """Send what is due where it's a working morning; move the rest to the next one."""
-        rows = session.execute(
+    @staticmethod
+    def _sendable(now: datetime) -> sa.Select[CheckIn, Mentorship, Person, Program]:
+        """Check-ins due by ``now`` whose side is still in a running pair, with what sending
+        needs."""
+        return (
             sa.select(CheckIn, Mentorship, Person, Program)
             .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
             .join(Program, Program.id == Mentorship.program_id)
@@ -279,40 +317,45 @@ class CheckInService:
                 Mentorship.term_ends_at > now,
                 Membership.status == MembershipStatus.ACTIVE,
             )
-            .order_by(CheckIn.due_at, CheckIn.id)
-        ).all()
-        if not rows:
-            return 0, 0
-        goals = self._open_goals(session, {m.id for _, m, _, _ in rows})
-        sent = retimed = 0
-        for check_in, mentorship, person, program in rows:
-            cadence = cadence_of(ProgramSettings.of(program.settings))
-            if person.inactive or person.is_paused(now):
-                # Back on the first working morning after the pause, not at midnight.
-                back = person.paused_until if person.paused and person.paused_until else now
-                check_in.due_at = next_window(max(back, now), person.timezone, cadence)
-                retimed += 1
-                continue
-            if not in_window(now, person.timezone, cadence):
-                check_in.due_at = next_window(now, person.timezone, cadence)
-                retimed += 1
-                continue
-            prompt = self._prompt(session, check_in, now)
-            check_in.prompt_key = prompt.key if prompt else None
-            check_in.sent_at = now
-            view = _view(check_in, mentorship, program, prompt, goals.get(mentorship.id, []), {})
-            text, blocks = messages.check_in_dm(view)
-            enqueue(
-                session,
-                team_id=check_in.team_id,
-                key=f"checkin:{check_in.id}",
-                recipients=[check_in.user_id],
-                text=text,
-                blocks=blocks,
-                now=now,
-            )
-            sent += 1
-        return sent, retimed
+        )
+
+    def _due(self, now: datetime) -> list[int]:
+        with self._db.session() as session:
+            query = self._sendable(now).with_only_columns(CheckIn.id)
+            return list(session.scalars(query.order_by(CheckIn.due_at, CheckIn.id)))
+
+    def _send(self, session: Session, check_in_id: int, now: datetime) -> str | None:
+        """Send the check-in if it's a working morning where the person is; else move it to
+        the next one."""
+        row = session.execute(self._sendable(now).where(CheckIn.id == check_in_id)).first()
+        if row is None:
+            return None  # sent, or no longer due, since the pass began
+        check_in, mentorship, person, program = row
+        cadence = cadence_of(ProgramSettings.of(program.settings))
+        if person.inactive or person.is_paused(now):
+            # Back on the first working morning after the pause, not at midnight.
+            back = person.paused_until if person.paused and person.paused_until else now
+            check_in.due_at = next_window(max(back, now), person.timezone, cadence)
+            return RETIMED
+        if not in_window(now, person.timezone, cadence):
+            check_in.due_at = next_window(now, person.timezone, cadence)
+            return RETIMED
+        prompt = self._prompt(session, check_in, now)
+        check_in.prompt_key = prompt.key if prompt else None
+        check_in.sent_at = now
+        goals = self._open_goals(session, [mentorship.id]).get(mentorship.id, [])
+        view = _view(check_in, mentorship, program, prompt, goals, {})
+        text, blocks = messages.check_in_dm(view)
+        enqueue(
+            session,
+            team_id=check_in.team_id,
+            key=f"checkin:{check_in.id}",
+            recipients=[check_in.user_id],
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+        return SENT
 
     @staticmethod
     def _prompt(session: Session, check_in: CheckIn, now: datetime) -> Prompt | None:
@@ -344,8 +387,10 @@ class CheckInService:
         except LookupError:
             return None  # no check-in prompts in the library: the questions go out alone
 
-    def _remind(self, session: Session, now: datetime) -> int:
-        """One reminder for an unanswered check-in, on a working morning; never a second."""
+    @staticmethod
+    def _remindable(now: datetime) -> sa.Select[CheckIn, Mentorship, Person, Program]:
+        """Unanswered, unreminded check-ins of running pairs, sent between a day and
+        :data:`REMIND_WITHIN` ago, with no later one sent since."""
         later = aliased(CheckIn)
         superseded = (
             sa.select(later.id)
@@ -357,7 +402,7 @@ class CheckInService:
             )
             .exists()
         )
-        rows = session.execute(
+        return (
             sa.select(CheckIn, Mentorship, Person, Program)
             .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
             .join(Program, Program.id == Mentorship.program_id)
@@ -384,32 +429,56 @@ class CheckInService:
                 Person.inactive.is_(False),
                 ~superseded,
             )
-            .order_by(CheckIn.sent_at, CheckIn.id)
-        ).all()
-        reminded = 0
-        for check_in, mentorship, person, program in rows:
-            cadence = cadence_of(ProgramSettings.of(program.settings))
-            assert check_in.sent_at is not None  # the query asks for sent check-ins
-            due = reminder_at(check_in.sent_at, person.timezone, cadence)
-            if due is None or now < due or person.is_paused(now):
-                continue
-            if not in_window(now, person.timezone, cadence):
-                continue
-            prompt = session.get(Prompt, check_in.prompt_key) if check_in.prompt_key else None
-            view = _view(check_in, mentorship, program, prompt, [], {})
-            text, blocks = messages.reminder_dm(view)
-            enqueue(
-                session,
-                team_id=check_in.team_id,
-                key=f"checkin-reminder:{check_in.id}",
-                recipients=[check_in.user_id],
-                text=text,
-                blocks=blocks,
-                now=now,
-            )
-            check_in.reminded_at = now
-            reminded += 1
-        return reminded
+        )
+
+    def _reminders_due(self, now: datetime) -> list[int]:
+        """Ids of check-ins whose one reminder is due now, on a working morning."""
+        due: list[int] = []
+        with self._db.session() as session:
+            rows = session.execute(
+                self._remindable(now).order_by(CheckIn.sent_at, CheckIn.id)
+            ).all()
+            for check_in, _, person, program in rows:
+                try:
+                    if self._reminder_due_now(check_in, person, program, now):
+                        due.append(check_in.id)
+                except Exception as error:  # one bad row must not hold up the others
+                    log.error(
+                        "check-in reminder for %d failed: %s", check_in.id, type(error).__name__
+                    )
+        return due
+
+    @staticmethod
+    def _reminder_due_now(
+        check_in: CheckIn, person: Person, program: Program, now: datetime
+    ) -> bool:
+        cadence = cadence_of(ProgramSettings.of(program.settings))
+        assert check_in.sent_at is not None  # the query asks for sent check-ins
+        due = reminder_at(check_in.sent_at, person.timezone, cadence)
+        if due is None or now < due or person.is_paused(now):
+            return False
+        return in_window(now, person.timezone, cadence)
+
+    def _remind(self, session: Session, check_in_id: int, now: datetime) -> int:
+        """The one reminder for an unanswered check-in; never a second."""
+        row = session.execute(self._remindable(now).where(CheckIn.id == check_in_id)).first()
+        if row is None:
+            return 0  # answered or reminded since the pass began
+        check_in, mentorship, _, program = row
+        prompt = session.get(Prompt, check_in.prompt_key) if check_in.prompt_key else None
+        view = _view(check_in, mentorship, program, prompt, [], {})
+        text, blocks = messages.reminder_dm(view)
+        enqueue(
+            session,
+            team_id=check_in.team_id,
+            key=f"checkin-reminder:{check_in.id}",
+            recipients=[check_in.user_id],
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+        check_in.reminded_at = now
+        return 1
 
     @staticmethod
     def _open_goals(session: Session, mentorship_ids: Iterable[int]) -> dict[int, list[Goal]]:

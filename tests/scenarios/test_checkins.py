@@ -806,3 +806,30 @@ def test_a_check_in_held_up_past_the_terms_end_is_not_sent(pairs: RunningBot) ->
     assert with_key(pairs, GRETA, "checkin:") == [] and with_key(pairs, EMEKA, "checkin:") == []
     send_due(pairs, FIRST + timedelta(hours=1))  # Finn's, whose pair goes on, still comes
     assert len(with_key(pairs, FINN, "checkin:")) == 1
+
+
+def test_one_check_in_that_fails_is_logged_and_the_others_still_go_out(
+    pairs: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    build = messages.check_in_dm
+
+    def failing_for_greta(view: Any) -> Any:
+        if view.partner_id == EMEKA:  # Greta's check-in
+            raise ValueError(GRETA_SECRET)
+        return build(view)
+
+    monkeypatch.setattr(messages, "check_in_dm", failing_for_greta)
+    send_due(pairs, FIRST)
+    assert with_key(pairs, GRETA, "checkin:") == []
+    assert len(with_key(pairs, EMEKA, "checkin:")) == 1
+    [record] = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert record.getMessage().endswith("failed: ValueError")
+    assert GRETA_SECRET not in caplog.text and GRETA not in caplog.text
+
+    monkeypatch.setattr(messages, "check_in_dm", build)
+    send_due(pairs, FIRST + timedelta(minutes=15))  # the next pass, still her morning
+    assert len(with_key(pairs, GRETA, "checkin:")) == 1
+    assert len(with_key(pairs, EMEKA, "checkin:")) == 1
+
+
+GRETA_SECRET = "greta-answer-3c9e"
