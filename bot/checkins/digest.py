@@ -17,6 +17,7 @@ reaches Berlin at 10:00 and Chicago seven hours later belongs to one week, not t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -32,6 +33,8 @@ STALLED_AFTER = timedelta(days=28)
 WEEKS = 4
 #: A week's mean usefulness is shown only when at least this many different people rated it.
 MIN_ANSWERS = 3
+#: Digests looked up in the outbox per query.
+CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -115,15 +118,25 @@ def digest_key(program_id: int, week: str, owner: str) -> str:
     return f"digest:{program_id}:{week}:{owner}"
 
 
-def already_sent(session: Session, program_id: int, week: str) -> bool:
-    """Whether this week's digest was queued; the outbox keeps keys far longer than a week."""
-    prefix = f"digest:{program_id}:{week}:"
-    return (
-        session.scalar(
-            sa.select(OutboxMessage.id).where(OutboxMessage.key.startswith(prefix)).limit(1)
-        )
-        is not None
-    )
+def already_sent(session: Session, due: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of these (program id, week) digests were queued, in one query per few hundred.
+
+    The outbox keeps keys far longer than a week, so a queued digest is found there.
+    """
+    found: set[tuple[int, str]] = set()
+    wanted = set(due)
+    pairs = sorted(wanted)
+    for i in range(0, len(pairs), CHUNK):
+        prefixes = [f"digest:{program_id}:{week}:" for program_id, week in pairs[i : i + CHUNK]]
+        for key in session.scalars(
+            sa.select(OutboxMessage.key).where(
+                sa.or_(*(OutboxMessage.key.startswith(prefix) for prefix in prefixes))
+            )
+        ):
+            _, program_id, week, _ = key.split(":", 3)
+            if program_id.isdigit() and (int(program_id), week) in wanted:
+                found.add((int(program_id), week))
+    return found
 
 
 def compile_digest(session: Session, program: Program, week: DigestWeek, now: datetime) -> Digest:

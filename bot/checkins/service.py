@@ -154,6 +154,10 @@ class CheckInService:
         self._people = people
         #: Who hears help requests and gets digests when a program has no owners.
         self._admins = sorted(admins)
+        #: Program id -> the week whose digest is settled (queued, or nothing to report), so
+        #: the quarter-hourly job looks at each program once a week. Lost on a restart, when
+        #: the outbox answers instead.
+        self._digests_settled: dict[int, str] = {}
 
     # -- the standing job ---------------------------------------------------------------
 
@@ -670,7 +674,12 @@ class CheckInService:
     # -- the owners' digest -------------------------------------------------------------
 
     def send_digests(self) -> int:
-        """Each mentoring program's weekly digest to its owners, once per ISO week."""
+        """Each mentoring program's weekly digest to its owners, once per ISO week.
+
+        The job runs every quarter hour; a program whose digest for the week is settled (queued,
+        or nothing to report when it came due) isn't looked at again until the next week, and
+        whether digests were queued is asked of the outbox in one query for all programs.
+        """
         now = self._clock.now()
         with self._db.session() as session:
             due: list[tuple[Program, DigestWeek]] = []
@@ -678,23 +687,27 @@ class CheckInService:
                 sa.select(Program).where(Program.kind == ProgramKind.MENTORING).order_by(Program.id)
             ):
                 week = digest_week(program, now)
-                if week is not None and not already_sent(session, program.id, week.key):
+                if week is not None and self._digests_settled.get(program.id) != week.key:
                     due.append((program, week))
+            queued = already_sent(session, [(p.id, w.key) for p, w in due])
         sent = 0
         for program, week in due:
             try:
-                sent += self._send_digest(program, week, now)
+                if (program.id, week.key) not in queued:
+                    sent += self._send_digest(program, week, now)
+                self._digests_settled[program.id] = week.key
             except Exception as error:  # one program's trouble must not stop the others
                 log.error("digest for program %d failed: %s", program.id, type(error).__name__)
         return sent
 
     def _send_digest(self, program: Program, week: DigestWeek, now: datetime) -> int:
-        owners = self._owners(program)
         with self._db.session() as session:
             digest = compile_digest(session, program, week, now)
-            if not digest.worth_sending:
-                return 0
-            text, blocks = messages.digest(digest)
+        if not digest.worth_sending:
+            return 0
+        owners = self._owners(program)  # may ask Slack: outside any transaction
+        text, blocks = messages.digest(digest)
+        with self._db.session() as session:
             sent = 0
             for owner in owners:
                 sent += enqueue(

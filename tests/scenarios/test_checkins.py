@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 import models
 from bot.blocks import escape
 from bot.checkins import messages
+from bot.checkins import service as service_module
 from bot.checkins.digest import DigestWeek, compile_digest
 from bot.clock import FrozenClock
 from bot.scheduling import jobs
@@ -833,3 +834,43 @@ def test_one_check_in_that_fails_is_logged_and_the_others_still_go_out(
 
 
 GRETA_SECRET = "greta-answer-3c9e"
+
+
+def test_the_digest_job_looks_at_a_program_once_a_week(
+    pairs: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job runs every quarter hour; a program's digest, once settled, isn't recomputed."""
+    create_program(pairs, "Quiet circle", owners=[ADA])  # no pairs: nothing to report
+    compiled: list[int] = []
+    lookups: list[list[tuple[int, str]]] = []
+    compile_digest_, already_sent_ = service_module.compile_digest, service_module.already_sent
+
+    def counting_compile(session: Any, program: Any, week: Any, now: datetime) -> Any:
+        compiled.append(program.id)
+        return compile_digest_(session, program, week, now)
+
+    def counting_lookup(session: Any, due: Any) -> Any:
+        lookups.append(list(due))
+        return already_sent_(session, due)
+
+    monkeypatch.setattr(service_module, "compile_digest", counting_compile)
+    monkeypatch.setattr(service_module, "already_sent", counting_lookup)
+    checkins = pairs.sprout.services.checkins
+    monday = datetime(2027, 2, 8, 15, tzinfo=UTC)  # 10:00 in New York
+    for quarter in range(8):
+        pairs.clock.set(monday + timedelta(minutes=15 * quarter))
+        checkins.send_digests()
+    pairs.delivered()
+    assert sorted(compiled) == [1, 2]  # once each, though only Mentoring had something to say
+    assert lookups[0] == [(1, "2027-W06"), (2, "2027-W06")] and all(d == [] for d in lookups[1:])
+    assert len(with_key(pairs, ADA, "digest:")) == 1
+
+    # A restarted process asks the outbox once, and sends nothing twice.
+    restarted = type(checkins)(
+        pairs.sprout.services.db, pairs.clock, pairs.sprout.services.people, []
+    )
+    restarted.send_digests()
+    restarted.send_digests()
+    pairs.delivered()
+    assert len(with_key(pairs, ADA, "digest:")) == 1
+    assert sorted(compiled) == [1, 2, 2]  # only the quiet one is looked at again

@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 import models
 from bot.clock import FrozenClock
+from bot.mentoring.pairs import past_midpoint
 from bot.scheduling import jobs
 from bot.scheduling.scheduler import install_standing_jobs
 from models import JOBS_TABLE, CloseOut, Goal, GoalOutcome, GoalStatus, Mentorship, Review
@@ -332,3 +333,21 @@ def test_goal_answers_from_an_old_review_form_leave_the_shared_goals_alone(
     finn.mentor("goals")
     shown = texts(finn.reply().blocks)
     assert "_open_" in shown and "not met" not in shown
+
+
+def test_pairs_past_their_midpoint_are_found_by_the_database(bot: RunningBot) -> None:
+    """The hourly review job asks SQL for pairs past half their term, not Python for all."""
+    form_pair(bot)
+    pair = mentorship(bot)
+    midpoint = pair.started_at + (pair.term_ends_at - pair.started_at) / 2
+    with bot.sprout.services.db.session() as session:
+        dialect = session.get_bind().dialect.name
+
+        def found(at: datetime) -> list[int]:
+            query = sa.select(Mentorship.id).where(past_midpoint(dialect, at))
+            return list(session.scalars(query))
+
+        assert found(pair.started_at) == []
+        assert found(midpoint - timedelta(seconds=5)) == []
+        assert found(midpoint) == [pair.id]
+        assert found(pair.term_ends_at) == [pair.id]
