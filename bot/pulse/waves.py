@@ -6,7 +6,9 @@ the weekend. A wave opens at the start of its day there. Everyone then in the au
 unpaused members of the program, of one role if the survey says so) is invited at the first
 working morning in their own zone from then on, with the check-in arithmetic of
 bot.checkins.schedule. The wave stays open for the survey's window after the last invitation
-goes out, so everyone gets at least the whole window.
+goes out, so everyone gets at least the whole window, but never past the opening of the
+survey's next wave: someone far east of the program is invited a day later, and their window
+must not run into the next wave's.
 
 One standing job does the rest in set-based passes: *close* the waves whose time is up (counts,
 forgets who answered, tells the survey's creator and the program's owners), *open* the waves
@@ -160,6 +162,18 @@ def invitation_key(wave_id: int, user_id: str) -> str:
 
 def reminder_key(wave_id: int, user_id: str) -> str:
     return f"pulse-reminder:{wave_id}:{user_id}"
+
+
+def wave_closes_at(
+    last_invitation: datetime, window_days: int, next_opens_at: datetime | None
+) -> datetime:
+    """The survey's window after the last invitation, cut off where the next wave opens.
+
+    Waves of one survey never overlap: a wave whose last invitee is far east of the program
+    (invited a working day later) would otherwise still be open when the next one opens.
+    """
+    end = last_invitation + timedelta(days=window_days)
+    return min(end, next_opens_at) if next_opens_at is not None else end
 
 
 def roles_for(audience: str | None) -> list[Role] | None:
@@ -354,12 +368,17 @@ class WaveService:
             for user_id, timezone in self._audience(session, survey, program, now)
         ]
         last_invitation = max((due for _, due in audience), default=max(opens_at, now))
+        next_opens_at = (
+            None
+            if survey.schedule is PulseSchedule.ONCE
+            else wave_opens_at(survey.starts_at, survey.schedule, program.timezone, number + 1)
+        )
         wave = PulseWave(
             team_id=survey.team_id,
             survey_id=survey.id,
             number=number,
             opens_at=opens_at,
-            closes_at=last_invitation + timedelta(days=survey.window_days),
+            closes_at=wave_closes_at(last_invitation, survey.window_days, next_opens_at),
             token_key=ballots.new_token_key(),
         )
         session.add(wave)

@@ -25,6 +25,7 @@ from bot.pulse.waves import (
     invitation_due,
     reminder_due,
     roles_for,
+    wave_closes_at,
     wave_day,
     wave_opens_at,
 )
@@ -468,3 +469,94 @@ def test_one_reminder_only_to_those_who_have_not_answered(
         timezone = PEOPLE[key.rsplit(":", 1)[1]][0]
         assert (local(at, timezone).hour, local(at, timezone).weekday() < 5) == (10, True)
         assert at <= wave.closes_at - timedelta(days=1)
+
+
+# -- waves of one survey never overlap ------------------------------------------------------
+
+
+def test_a_wave_closes_at_its_window_or_where_the_next_opens_whichever_is_first() -> None:
+    last = datetime(2027, 3, 8, 1, tzinfo=UTC)
+    next_opens = datetime(2027, 3, 12, 8, tzinfo=UTC)
+    assert wave_closes_at(last, 5, next_opens) == next_opens
+    assert wave_closes_at(last, 3, next_opens) == last + timedelta(days=3)
+    assert wave_closes_at(last, 14, None) == last + timedelta(days=14)  # a one-off
+
+
+def test_a_tokyo_member_of_a_los_angeles_program_never_has_two_weekly_waves_open(
+    db: Database, clock: FrozenClock
+) -> None:
+    # Fridays from midnight in Los Angeles: 17:00 on Friday in Tokyo, so Tokyo is asked on
+    # Monday, and five days from then would run past the next Friday's opening.
+    friday = midnight(date(2027, 3, 5), "America/Los_Angeles")
+    with db.session() as session:
+        program = Program(
+            team_id=TEAM,
+            name="Mentoring",
+            name_key="mentoring",
+            kind=ProgramKind.MENTORING,
+            cadence=RoundCadence.WEEKLY,
+            weekday=0,
+            local_time=time(10),
+            timezone="America/Los_Angeles",
+            created_at=friday,
+            updated_at=friday,
+        )
+        session.add(program)
+        for user_id, timezone in (("UTOK", "Asia/Tokyo"), ("ULAX", "America/Los_Angeles")):
+            session.add(
+                Person(
+                    team_id=TEAM,
+                    user_id=user_id,
+                    name=user_id,
+                    timezone=timezone,
+                    created_at=friday,
+                    updated_at=friday,
+                )
+            )
+        session.flush()
+        for user_id, role in (("UTOK", Role.MENTEE), ("ULAX", Role.MENTOR)):
+            session.add(
+                Membership(
+                    team_id=TEAM,
+                    program_id=program.id,
+                    user_id=user_id,
+                    role=role,
+                    joined_at=friday,
+                )
+            )
+        session.add(
+            PulseSurvey(
+                team_id=TEAM,
+                program_id=program.id,
+                name="Weekly pulse",
+                questions=[{"kind": "scale", "text": "How useful?", "options": ["Not", "Very"]}],
+                schedule=PulseSchedule.WEEKLY,
+                starts_at=friday,
+                window_days=5,
+                created_by="UADA",
+                created_at=friday - timedelta(days=1),
+            )
+        )
+    waves = service(db, clock)
+    clock.set(friday)
+    invited: dict[int, set[str]] = {}
+    while clock.now() < datetime(2027, 3, 26, tzinfo=UTC):  # across the March change in LA
+        waves.run_due()
+        with db.session() as session:
+            still_open = session.scalars(
+                sa.select(PulseWave.number).where(PulseWave.closed_at.is_(None))
+            ).all()
+            for invitation in session.scalars(sa.select(PulseInvitation)):
+                invited.setdefault(invitation.wave_id, set()).add(invitation.user_id)
+        assert len(still_open) <= 1, (clock.now(), still_open)
+        clock.advance(timedelta(hours=1))
+    with db.session() as session:
+        rows = list(session.scalars(sa.select(PulseWave).order_by(PulseWave.number)))
+    assert [w.number for w in rows] == [1, 2, 3]
+    assert rows[0].opens_at == datetime(2027, 3, 5, 8, tzinfo=UTC)  # 00:00 PST
+    assert rows[2].opens_at == datetime(2027, 3, 19, 7, tzinfo=UTC)  # 00:00 PDT
+    # Tokyo's Monday 10:00 plus five days would be Saturday; each wave ends at the next's start.
+    assert rows[0].closes_at == rows[1].opens_at == datetime(2027, 3, 12, 8, tzinfo=UTC)
+    assert rows[1].closes_at == rows[2].opens_at
+    assert all(w.closed_at == w.closes_at for w in rows[:2])
+    assert all(invited[w.id] == {"UTOK", "ULAX"} for w in rows)  # both asked every week
