@@ -49,6 +49,14 @@ WINDOW_LIMITS = {
     PulseSchedule.BIWEEKLY: 12,
     PulseSchedule.MONTHLY: MAX_WINDOW_DAYS,
 }
+#: *k*: a wave's results show only with this many answers. Never below three (results clamp
+#: whatever is stored), and at most what a program could plausibly reach.
+MIN_MIN_ANSWERS = 3
+MAX_MIN_ANSWERS = 50
+DEFAULT_MIN_ANSWERS = 5
+#: Comments need their own count, at least *k*: words are easier to recognise than numbers.
+MAX_MIN_COMMENTS = 100
+DEFAULT_MIN_COMMENTS = 10
 #: The audiences a survey may have: everyone in the program, or one role.
 AUDIENCES = ("everyone", "mentor", "mentee", "peer")
 #: The kind select's value for an empty slot (Slack can't clear a select once chosen).
@@ -109,6 +117,8 @@ class SurveyInput(BaseModel):
     starts_on: date
     window_days: int = Field(default=3, ge=1, le=MAX_WINDOW_DAYS)
     reminder: Annotated[bool, BeforeValidator(_ticked)] = False
+    min_answers: int = Field(default=DEFAULT_MIN_ANSWERS, ge=MIN_MIN_ANSWERS, le=MAX_MIN_ANSWERS)
+    min_comments: int = Field(default=DEFAULT_MIN_COMMENTS, ge=MIN_MIN_ANSWERS, le=MAX_MIN_COMMENTS)
     q1_kind: Kind = None
     q1_text: Text = None
     q1_options: Options = None
@@ -138,6 +148,11 @@ class SurveyInput(BaseModel):
             errors["window_days"] = (
                 f"A {form.schedule.value} pulse stays open at most {limit} days, so each wave "
                 "closes before the next one opens."
+            )
+        if form.min_comments < form.min_answers:
+            errors["min_comments"] = (
+                f"Use at least the minimum answers ({form.min_answers}): a comment is easier "
+                "to recognise than a number."
             )
         questions: list[Question] = []
         for slot in QUESTION_SLOTS:

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     DatePickerElement,
     InputBlock,
+    NumberInputElement,
     PlainTextInputElement,
     RadioButtonsElement,
     StaticSelectElement,
@@ -34,16 +35,22 @@ from bot.blocks import (
 )
 from bot.pulse.forms import (
     AUDIENCES,
+    DEFAULT_MIN_ANSWERS,
+    DEFAULT_MIN_COMMENTS,
     MAX_COMMENT,
+    MAX_MIN_ANSWERS,
+    MAX_MIN_COMMENTS,
     MAX_NAME,
     MAX_OPTIONS_TEXT,
     MAX_QUESTION_TEXT,
+    MIN_MIN_ANSWERS,
     NO_QUESTION,
     QUESTION_SLOTS,
     Question,
     answer_field,
     slot_field,
 )
+from bot.pulse.results import answer_threshold, comment_threshold
 from models import PulseSchedule, QuestionKind
 
 if TYPE_CHECKING:
@@ -260,6 +267,32 @@ def survey_modal(form: SurveyForm) -> dict[str, Any]:
             ),
         ),
         InputBlock(
+            block_id="min_answers",
+            label="Minimum answers before results show",
+            hint=f"A wave with fewer answers shows nothing, not even how many answered. At least "
+            f"{MIN_MIN_ANSWERS}, so nobody can be picked out.",
+            element=NumberInputElement(
+                action_id="min_answers",
+                is_decimal_allowed=False,
+                min_value=str(MIN_MIN_ANSWERS),
+                max_value=str(MAX_MIN_ANSWERS),
+                initial_value=str(DEFAULT_MIN_ANSWERS),
+            ),
+        ),
+        InputBlock(
+            block_id="min_comments",
+            label="Minimum comments before comments show",
+            hint="No fewer than the minimum answers: a comment is easier to recognise than a "
+            "number.",
+            element=NumberInputElement(
+                action_id="min_comments",
+                is_decimal_allowed=False,
+                min_value=str(MIN_MIN_ANSWERS),
+                max_value=str(MAX_MIN_COMMENTS),
+                initial_value=str(DEFAULT_MIN_COMMENTS),
+            ),
+        ),
+        InputBlock(
             block_id="reminder",
             label="Reminder",
             optional=True,
@@ -345,7 +378,9 @@ def survey_created(survey: PulseSurvey, program: Program, first: datetime) -> st
         f"Created the pulse *{escape(survey.name)}* for {escape(_audience(survey, program))}: "
         f"{len(survey.questions)} questions, {_every(survey)}, first on "
         f"{slack_date(first, first.date().isoformat())} ({escape(program.timezone)}), open "
-        f"{survey.window_days} days each time, {reminder_text}. Each person gets it on a "
+        f"{survey.window_days} days each time, {reminder_text}. Results show once at least "
+        f"{answer_threshold(survey)} people answered a wave, comments once "
+        f"{comment_threshold(survey)} wrote one. Each person gets it on a "
         "working morning in their own time zone. Stop it with "
         f"`/mentor pulse stop {escape(survey.name)}`."
     )
@@ -361,17 +396,22 @@ def survey_stopped(survey: PulseSurvey) -> str:
 def wave_closed(
     survey: PulseSurvey, program: Program, wave: PulseWave
 ) -> tuple[str, list[dict[str, Any]]]:
-    """To the survey's creator and the program's owners: a wave closed, its results are ready."""
+    """To the survey's creator and the program's owners: a wave closed, its results are ready.
+
+    Below *k* not even the count is told: "2 of 30 answered" narrows down who did.
+    """
     name = escape(survey.name)
-    rate = f"{wave.answered} of {wave.invited} people answered"
-    text = f"The pulse “{survey.name}” on {program.name} (wave {wave.number}) has closed: {rate}."
-    if wave.answered < max(survey.min_answers, 3):
+    k = answer_threshold(survey)
+    if wave.answered < k:
+        rate = f"fewer than {k} people answered, so no results are shown"
         outcome = (
-            f"Fewer than {max(survey.min_answers, 3)} people answered, so its results stay "
-            "hidden: that keeps the answers anonymous."
+            "Neither the answers nor how many people answered are shown: that keeps the few "
+            "who answered anonymous."
         )
     else:
+        rate = f"{wave.answered} of {wave.invited} people answered"
         outcome = f"The results are ready: `/mentor pulse results {name}`."
+    text = f"The pulse “{survey.name}” on {program.name} (wave {wave.number}) has closed: {rate}."
     blocks = [
         section(f"*{name}* on *{escape(program.name)}* (wave {wave.number}) has closed: {rate}."),
         section(outcome),
@@ -407,6 +447,10 @@ def survey_list(summaries: list[SurveySummary]) -> list[dict[str, Any]]:
             state = "No more waves."
         if summary.last_closed is not None:
             last = summary.last_closed
-            state += f" Wave {last.number}: {last.answered} of {last.invited} answered."
+            k = answer_threshold(survey)
+            if last.answered < k:
+                state += f" Wave {last.number}: fewer than {k} answered; no results are shown."
+            else:
+                state += f" Wave {last.number}: {last.answered} of {last.invited} answered."
         blocks.append(section(f"{line}\n{state}"))
     return to_dicts(blocks)

@@ -147,6 +147,8 @@ class PulseService:
                 starts_at=local_instant(data.starts_on, 0, zone(program.timezone)),
                 window_days=data.window_days,
                 reminder=data.reminder,
+                min_answers=data.min_answers,
+                min_comments=data.min_comments,
                 created_by=actor_id,
                 created_at=now,
             )

@@ -47,6 +47,7 @@ from bot.errors import UserFacingError
 from bot.membership.programs import paused_now
 from bot.pulse import ballots, messages
 from bot.pulse.forms import Question, parse_answers
+from bot.pulse.results import answer_threshold
 from bot.slack.delivery import Priority, enqueue
 from bot.slack.people import PeopleDirectory
 from models import (
@@ -216,6 +217,7 @@ class AnswerForm:
     program_name: str
     questions: tuple[Question, ...]
     closes_at: datetime
+    #: *k*: the survey's minimum, never below three, as results apply it.
     min_answers: int
 
 
@@ -584,7 +586,7 @@ class WaveService:
                 program_name=program.name,
                 questions=tuple(Question.from_json(q) for q in survey.questions),
                 closes_at=wave.closes_at,
-                min_answers=survey.min_answers,
+                min_answers=answer_threshold(survey),
             )
 
     def answer(
@@ -644,7 +646,7 @@ def _notice(wave: PulseWave, survey: PulseSurvey, program: Program) -> WaveNotic
         program_name=program.name,
         question_count=len(survey.questions or []),
         closes_at=wave.closes_at,
-        min_answers=survey.min_answers,
+        min_answers=answer_threshold(survey),
     )
 
 

@@ -189,6 +189,8 @@ def test_create_deliver_answer_refuse_remind_once_and_close(
     with services.db.session() as session:
         [survey] = session.scalars(sa.select(PulseSurvey)).all()
     assert survey.reminder and survey.window_days == 3 and survey.created_by == ADA
+    assert (survey.min_answers, survey.min_comments) == (5, 10)
+    assert fields["min_answers"]["element"]["initial_value"] == "5"
     assert [q["kind"] for q in survey.questions] == ["scale", "enps", "comment"]
 
     # Delivery: each person's DM comes at 10:00 on a working day where they are.
@@ -373,9 +375,24 @@ def test_only_admins_create_pulses_and_bad_input_gets_inline_errors(program: Run
     assert response.json is not None
     assert set(response.json["errors"]) == {"starts_on", "role"}
 
-    response = ada.submit(starts_on=STARTS_ON, role="mentee", schedule="monthly")
+    # Comments can't need fewer people than the results do.
+    response = ada.submit(starts_on=STARTS_ON, min_answers="7", min_comments="6")
+    assert response.json is not None
+    assert response.json["errors"] == {
+        "min_comments": "Use at least the minimum answers (7): a comment is easier to recognise "
+        "than a number."
+    }
+
+    response = ada.submit(
+        starts_on=STARTS_ON, role="mentee", schedule="monthly", min_answers="7", min_comments="12"
+    )
     assert response.status == 200 and not response.body.strip(), response.text
-    assert "Created the pulse *Program pulse* for the mentees of Mentoring" in ada.reply().text
+    created = ada.reply().text
+    assert "Created the pulse *Program pulse* for the mentees of Mentoring" in created
+    assert "Results show once at least 7 people answered a wave, comments once 12" in created
+    with bot.sprout.services.db.session() as session:
+        [survey] = session.scalars(sa.select(PulseSurvey)).all()
+    assert (survey.min_answers, survey.min_comments) == (7, 12)
 
     ada.mentor("pulse new")
     ada.modal()

@@ -111,6 +111,27 @@ def test_a_survey_needs_a_question_a_plain_name_and_a_window_before_the_next_wav
         SurveyInput.parse({**BASE, **question, "role": "boss"})
 
 
+def test_thresholds_default_to_five_and_ten_and_comments_need_at_least_the_answers() -> None:
+    question = {"q1_kind": "enps", "q1_text": "Recommend?"}
+    form = SurveyInput.parse({**BASE, **question})
+    assert (form.min_answers, form.min_comments) == (5, 10)
+    form = SurveyInput.parse({**BASE, **question, "min_answers": "8", "min_comments": "8"})
+    assert (form.min_answers, form.min_comments) == (8, 8)
+    errors = errors_of({**question, "min_answers": "12", "min_comments": "10"})
+    assert errors == {
+        "min_comments": "Use at least the minimum answers (12): a comment is easier to "
+        "recognise than a number."
+    }
+    for values, field, message in (
+        ({"min_answers": "2"}, "min_answers", "Use a number of at least 3."),
+        ({"min_answers": "51"}, "min_answers", "Use a number up to 50."),
+        ({"min_comments": "101"}, "min_comments", "Use a number up to 100."),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            SurveyInput.parse({**BASE, **question, **values})
+        assert FormErrors.from_validation(caught.value).errors == {field: message}
+
+
 QUESTIONS = (
     Question(QuestionKind.SCALE, "How useful?", ("Not at all", "Very")),
     Question(QuestionKind.ENPS, "Recommend?"),

@@ -378,6 +378,27 @@ def test_a_wave_asks_active_unpaused_members_of_the_role_at_their_morning(
     assert outbox_keys(world) == [f"pulse:{wave.id}:UANA"]
 
 
+def test_respondents_are_told_the_threshold_results_apply_never_below_three(
+    world: Database, clock: FrozenClock
+) -> None:
+    survey_id = add_survey(world)
+    with world.session() as session:
+        survey = session.get(PulseSurvey, survey_id)
+        assert survey is not None
+        survey.min_answers = 1  # stored below the floor: results use 3, and so does the form
+    clock.set(MONDAY)
+    waves = service(world, clock)
+    waves.run_due()
+    with world.session() as session:
+        [wave] = session.scalars(sa.select(PulseWave)).all()
+    assert waves.form(TEAM, "UANA", wave.id).min_answers == 3
+    clock.set(datetime(2027, 3, 1, 10, tzinfo=UTC))
+    assert waves.run_due().sent >= 1
+    with world.session() as session:
+        invitations = session.scalars(sa.select(OutboxMessage)).all()
+    assert invitations and all("at least 3 people answered" in str(m.blocks) for m in invitations)
+
+
 def test_stopped_surveys_open_no_waves(world: Database, clock: FrozenClock) -> None:
     survey_id = add_survey(world, schedule=PulseSchedule.WEEKLY)
     with world.session() as session:
