@@ -6,6 +6,7 @@ are exercised by every test run rather than trusted.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 import migrations
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
@@ -42,6 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Deleted rows are overwritten with zeros, in their pages and on the free list, rather than
+    # left in the file until reused: what Sprout deletes to forget (pulse tokens) is gone.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -128,6 +134,58 @@ def schema_connection(engine: Engine) -> Iterator[Connection]:
                     sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )
                 connection.commit()
+
+
+#: Tries at SQLite's checkpoint; each waits up to the connection's busy timeout.
+CHECKPOINT_TRIES = 3
+#: How long PostgreSQL's VACUUM FULL waits for a table's lock before giving up for now.
+VACUUM_LOCK_TIMEOUT = "10s"
+
+
+def scrub_after_delete(engine: Engine, tables: Sequence[str]) -> bool:
+    """Make committed deletes and overwrites of ``tables`` leave no copy in the database files.
+
+    A committed DELETE is not yet gone from disk: SQLite keeps the old pages in its write-ahead
+    log until a checkpoint (and, without ``secure_delete``, the freed bytes in the main file);
+    PostgreSQL keeps dead row versions in the table's and its indexes' pages, and a plain
+    VACUUM only marks that space free, leaving the bytes in place. So: on SQLite, checkpoint
+    the log into the main file (where ``secure_delete`` zeroed what was deleted) and truncate
+    it; on PostgreSQL, ``VACUUM FULL`` the tables, which writes their live rows and indexes
+    into new files and drops the old ones. Call it after the deleting transaction committed.
+
+    Returns whether it succeeded; a failure is logged (by type) and left to the next call.
+    """
+    if not tables:
+        return True
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        try:
+            if connection.dialect.name == "sqlite":
+                return _checkpoint_sqlite(connection)
+            return _vacuum_postgres(connection, tables)
+        except sa.exc.DBAPIError as error:
+            log.warning("scrubbing deleted rows failed: %s", type(error.orig).__name__)
+            return False
+
+
+def _checkpoint_sqlite(connection: Connection) -> bool:
+    for _ in range(CHECKPOINT_TRIES):
+        busy, _log, _moved = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            return True
+    log.warning("the SQLite log could not be checkpointed: other connections kept it busy")
+    return False
+
+
+def _vacuum_postgres(connection: Connection, tables: Sequence[str]) -> bool:
+    # VACUUM FULL holds an exclusive lock on each table while it rewrites it; waiting behind a
+    # long transaction would queue every answer behind it, so give up instead and try later.
+    quote = connection.dialect.identifier_preparer.quote
+    connection.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT}'")
+    try:
+        connection.exec_driver_sql("VACUUM FULL " + ", ".join(quote(t) for t in tables))
+    finally:
+        connection.exec_driver_sql("RESET lock_timeout")
+    return True
 
 
 class Database:

@@ -3,16 +3,17 @@
 Anonymity here is a property of the tables, not a flag (see docs/privacy.md):
 
 * :class:`PulseAnswer` holds one answer to one question: a random id, its wave, the role of the
-  person in the program (for cuts shown only above the threshold), and the value. No person id,
-  no pseudonym, no timestamp, and no id shared by one person's answers to several questions.
-  On SQLite the table is stored in the order of its random ids (``WITHOUT ROWID``), so not even
-  the file keeps the order answers arrived in; when a wave closes its answers are rewritten in
-  random order on every database.
+  person in the program (only when that role's invitees and the rest each reach the threshold,
+  for cuts shown only above it), and the value. No person id, no pseudonym, no timestamp, and
+  no id shared by one person's answers to several questions. When a wave closes its answers
+  are rewritten in random order, and the database files are scrubbed of the old rows (the
+  files, unlike the rows, keep the order of writes while a wave is open).
 * :class:`PulseToken` is who has answered, as a keyed hash of the person under the wave's own
   key: enough to refuse a second answer and to remind only those who haven't answered. The key
   lives on the wave while it is open and is destroyed when it closes, with the tokens.
 * :class:`PulseInvitation` is who was asked (for the reminder and the participation rate); it
-  never changes when someone answers, so nothing written at answer time names a person.
+  never changes when someone answers, so nothing written at answer time names a person. It is
+  counted into ``PulseWave.invited`` and deleted when the wave closes.
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ class PulseAnswer(Base):
     )
     team_id: Mapped[str] = mapped_column(sa.String(32))
     question: Mapped[int]
-    #: The respondent's role in the program, for cuts shown only when both sides reach k.
+    #: The respondent's role in the program, for cuts shown only when both sides reach k; None
+    #: when the wave's invitees of that role, or everyone else, number fewer than k.
     role: Mapped[str | None] = mapped_column(sa.String(16), default=None)
     #: A scale (1-5) or recommend (0-10) answer.
     value: Mapped[int | None] = mapped_column(default=None)

@@ -11,7 +11,8 @@ survey's next wave: someone far east of the program is invited a day later, and 
 must not run into the next wave's.
 
 One standing job does the rest in set-based passes: *close* the waves whose time is up (counts,
-forgets who answered, tells the survey's creator and the program's owners), *open* the waves
+forgets who was asked and who answered, tells the survey's creator and the program's owners, and
+then has the database files forget the deleted rows too), *open* the waves
 that are due, *send* the invitations whose morning has come through the outbox (key
 ``pulse:<wave>:<user>``), and *remind*, once, a working day before the close, whoever has not
 answered (key ``pulse-reminder:<wave>:<user>``).
@@ -46,6 +47,7 @@ from bot.db import Database
 from bot.errors import UserFacingError
 from bot.membership.programs import paused_now
 from bot.pulse import ballots, messages
+from bot.pulse.ballots import invitation_key, reminder_key
 from bot.pulse.forms import Question, parse_answers
 from bot.pulse.results import answer_threshold
 from bot.slack.delivery import Priority, enqueue
@@ -157,14 +159,6 @@ def cadence_of(program: Program) -> Cadence:
     return Cadence(local_hour=ProgramSettings.of(program.settings).checkin_local_hour)
 
 
-def invitation_key(wave_id: int, user_id: str) -> str:
-    return f"pulse:{wave_id}:{user_id}"
-
-
-def reminder_key(wave_id: int, user_id: str) -> str:
-    return f"pulse-reminder:{wave_id}:{user_id}"
-
-
 def wave_closes_at(
     last_invitation: datetime, window_days: int, next_opens_at: datetime | None
 ) -> datetime:
@@ -247,6 +241,8 @@ class WaveService:
         self._people = people
         #: Who hears that results are ready when a survey's creator and owners are gone.
         self._admins = sorted(admins)
+        #: A scrub of the database files that failed, to try again on the next pass.
+        self._scrub_due = False
 
     # -- the standing job ---------------------------------------------------------------
 
@@ -280,6 +276,9 @@ class WaveService:
                     closed += self._close(session, wave_id, now)
             except Exception as error:  # one wave's trouble must not keep the others open
                 log.error("closing pulse wave %d failed: %s", wave_id, type(error).__name__)
+        if closed or self._scrub_due:
+            # Only now that the closes committed: the files still hold what they deleted.
+            self._scrub_due = not ballots.scrub(self._db.engine)
         return closed
 
     def _close(self, session: Session, wave_id: int, now: datetime) -> int:

@@ -298,7 +298,16 @@ def test_create_deliver_answer_refuse_remind_once_and_close(
     assert wave.token_key is None and wave.reminded_at is not None
     with services.db.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(PulseToken)) == 0
-        assert session.scalar(sa.select(sa.func.count()).select_from(PulseInvitation)) == 6
+        assert session.scalar(sa.select(sa.func.count()).select_from(PulseInvitation)) == 0
+        outbox = [(m.key, m.recipients) for m in session.scalars(sa.select(OutboxMessage))]
+    # Nothing left ties anyone to this wave: no invitation, no invitation or reminder message
+    # (a reminder's key said who hadn't answered yet).
+    rows = every_row(bot)
+    for user_id in ZONES:
+        assert tables_naming(rows, user_id) <= {"people", "memberships", "outbox", "conversations"}
+        for key, recipients in outbox:
+            if user_id in key or user_id in recipients:
+                assert not (key.startswith("pulse") and f":{wave.id}:" in key), key
     [ready] = with_key(bot, ADA, "pulse-closed:")
     assert "5 of 6 people answered" in ready.text
     assert "/mentor pulse results Program pulse" in texts(ready.blocks)

@@ -9,9 +9,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.clock import FrozenClock
 from bot.db import Database
+from bot.membership.profiles import MembershipService
 from bot.pulse.ballots import Answer, cast, close, new_token_key
 from bot.pulse.charts import survey_chart
 from bot.pulse.report import headline, results_message
@@ -24,8 +27,11 @@ from bot.pulse.results import (
     stats_for,
     visible_cuts,
 )
+from bot.slack.people import PeopleDirectory
 from models import (
     Cadence,
+    Membership,
+    Person,
     Program,
     ProgramKind,
     PulseInvitation,
@@ -33,6 +39,7 @@ from models import (
     PulseSurvey,
     PulseWave,
     QuestionKind,
+    Role,
 )
 
 NOW = datetime(2027, 1, 11, 9, tzinfo=UTC)
@@ -97,7 +104,12 @@ def run_wave(
     invited: int | None = None,
     closed: bool = True,
 ) -> PulseWave:
-    """Open wave ``number``, invite people, cast each ballot through ballots.cast, then close."""
+    """Open wave ``number``, invite people, cast each ballot through ballots.cast, then close.
+
+    A ballot's role is its author's membership of the program (ballots.cast stores it only when
+    the invitees of that role and the rest each reach k); the invitees without a ballot, and
+    those of a ballot without a role, are not members.
+    """
     opens = NOW + timedelta(weeks=number - 1)
     wave = PulseWave(
         team_id=TEAM,
@@ -113,6 +125,22 @@ def run_wave(
     session.add_all(
         PulseInvitation(wave_id=wave.id, user_id=u, team_id=TEAM, due_at=opens) for u in people
     )
+    session.flush()
+    for person, ballot in zip(people, ballots, strict=False):
+        if ballot.role is not None and session.get(Person, (TEAM, person)) is None:
+            session.add(
+                Person(team_id=TEAM, user_id=person, name=person, created_at=NOW, updated_at=NOW)
+            )
+            session.flush()
+            session.add(
+                Membership(
+                    team_id=TEAM,
+                    program_id=survey.program_id,
+                    user_id=person,
+                    role=Role(ballot.role),
+                    joined_at=NOW,
+                )
+            )
     session.flush()
     for person, ballot in zip(people, ballots, strict=False):
         answers = [
@@ -434,3 +462,35 @@ def test_the_text_never_prints_a_number_from_below_k(db: Database) -> None:
     assert "wave 1 not enough answers" in shown and "3 of 7" not in shown and "43%" not in shown
     assert text == "Pulse results: Program pulse"
     assert "2. Would you recommend the program?: not enough answers yet" in headline(results)
+
+
+def test_someone_forgotten_during_an_open_wave_leaves_answers_beyond_the_count(
+    db: Database, clock: FrozenClock
+) -> None:
+    """forget-me deletes a respondent's token and invitation while the wave is open but keeps
+    their answers (they name nobody): per-question counts can then exceed ``answered``. The
+    wave's threshold goes by ``answered``, the stricter of the two, and nothing breaks."""
+    with db.session() as session:
+        survey = make_survey(session, [SCALE, COMMENT], min_answers=5, min_comments=5)
+        ballots = [Ballot({0: 4, 1: f"note {i}"}) for i in range(6)]
+        wave = run_wave(session, survey, 1, ballots, invited=8, closed=False)
+        survey_id, wave_id = survey.id, wave.id
+    people = PeopleDirectory(WebClient(base_url="http://127.0.0.1:9/api/"), clock)
+    MembershipService(db, clock, people).forget(TEAM, "U010000")  # answered; now forgotten
+    with db.session() as session:
+        wave = session.get(PulseWave, wave_id)
+        assert wave is not None
+        close(session, wave, wave.closes_at)
+    with db.session() as session:
+        stored = session.get(PulseSurvey, survey_id)
+        assert stored is not None
+        results = load(session, stored)
+    [closed] = results.waves
+    scale, comment = closed.question(0), closed.question(1)
+    assert (closed.invited, closed.answered) == (7, 5) and closed.shown
+    assert scale is not None and scale.stats is not None and scale.stats.count == 6
+    assert comment is not None and comment.comments is not None and len(comment.comments) == 6
+    assert closed.participation == pytest.approx(5 / 7)
+    _, blocks = results_message(results, "Mentoring", chart_attached=False)
+    assert "(5 of 7 asked)" in str(blocks) and "6 answers" in str(blocks)
+    assert survey_chart(results) is not None

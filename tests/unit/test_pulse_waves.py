@@ -462,17 +462,22 @@ def test_one_reminder_only_to_those_who_have_not_answered(
     add_survey(world)
     waves = service(world, clock)
     clock.set(MONDAY)
-    while clock.now() < datetime(2027, 3, 8, tzinfo=UTC):
-        waves.run_due()
-        if clock.now() == datetime(2027, 3, 2, 12, tzinfo=UTC):
-            for user_id in ("UANA", "UCAT"):
-                with world.session() as session:
-                    [wave] = session.scalars(sa.select(PulseWave)).all()
-                    answers = [ballots.Answer(0, value=4)]
-                    ballots.cast(
-                        session, wave, user_id=user_id, role=None, answers=answers, now=clock.now()
-                    )
-        clock.advance(timedelta(minutes=15))
+
+    def run_until(end: datetime) -> None:
+        while clock.now() < end:
+            waves.run_due()
+            if clock.now() == datetime(2027, 3, 2, 12, tzinfo=UTC):
+                for user_id in ("UANA", "UCAT"):
+                    with world.session() as session:
+                        [wave] = session.scalars(sa.select(PulseWave)).all()
+                        answers = [ballots.Answer(0, value=4)]
+                        now = clock.now()
+                        ballots.cast(
+                            session, wave, user_id=user_id, role=None, answers=answers, now=now
+                        )
+            clock.advance(timedelta(minutes=15))
+
+    run_until(datetime(2027, 3, 5, tzinfo=UTC))  # the wave closes at 01:00 UTC
     keys = outbox_keys(world)
     reminders = [k.rsplit(":", 1)[1] for k in keys if k.startswith("pulse-reminder:")]
     assert sorted(reminders) == ["UBEN", "UDAN"]
@@ -483,13 +488,21 @@ def test_one_reminder_only_to_those_who_have_not_answered(
             for m in session.scalars(sa.select(OutboxMessage))
             if m.key.startswith("pulse-reminder:")
         }
-    assert wave.reminded_at is not None and wave.closed_at is not None
-    assert (wave.invited, wave.answered) == (4, 2)
+    assert wave.reminded_at is not None and wave.closed_at is None
     # A working morning, a day or more before the close, in each person's zone.
     for key, at in sent.items():
         timezone = PEOPLE[key.rsplit(":", 1)[1]][0]
         assert (local(at, timezone).hour, local(at, timezone).weekday() < 5) == (10, True)
         assert at <= wave.closes_at - timedelta(days=1)
+
+    run_until(datetime(2027, 3, 8, tzinfo=UTC))
+    with world.session() as session:
+        [wave] = session.scalars(sa.select(PulseWave)).all()
+        invitations = session.scalar(sa.select(sa.func.count()).select_from(PulseInvitation))
+    assert wave.closed_at is not None and (wave.invited, wave.answered) == (4, 2)
+    # Who was reminded (so hadn't answered) and who was asked are forgotten with the close.
+    assert invitations == 0
+    assert [k for k in outbox_keys(world) if k.startswith(("pulse:", "pulse-reminder:"))] == []
 
 
 # -- waves of one survey never overlap ------------------------------------------------------
