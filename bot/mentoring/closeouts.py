@@ -29,10 +29,10 @@ from bot.mentoring import messages
 from bot.mentoring.pairs import (
     GoalView,
     Pair,
+    ask_each_side,
     goals_of,
     load,
     local_hour_of,
-    reachable,
     sides_asked,
     snapshot,
 )
@@ -64,7 +64,6 @@ class CloseOutService:
         """Ask each side of every recently ended pair to close out, once, at their working
         morning (as check-ins come; the job runs every quarter hour)."""
         now = self._clock.now()
-        asked = 0
         with self._db.session() as session:
             rows = session.execute(
                 sa.select(Mentorship, Program)
@@ -78,38 +77,9 @@ class CloseOutService:
             if not rows:
                 return 0
             pairs = [(snapshot(m, p), local_hour_of(p)) for m, p in rows]
-            done = {
-                (mentorship_id, user_id)
-                for mentorship_id, user_id in session.execute(
-                    sa.select(CloseOut.mentorship_id, CloseOut.user_id).where(
-                        CloseOut.mentorship_id.in_([p.id for p, _ in pairs])
-                    )
-                )
-            }
-            for pair, local_hour in pairs:
-                for user_id in pair.members:
-                    if (pair.id, user_id) in done or not reachable(
-                        session, pair.team_id, user_id, now, local_hour=local_hour
-                    ):
-                        continue
-                    session.add(
-                        CloseOut(
-                            mentorship_id=pair.id,
-                            user_id=user_id,
-                            team_id=pair.team_id,
-                            asked_at=now,
-                        )
-                    )
-                    text, blocks = messages.close_out_ask(pair, user_id)
-                    asked += enqueue(
-                        session,
-                        team_id=pair.team_id,
-                        key=f"closeout:{pair.id}:{user_id}",
-                        recipients=[user_id],
-                        text=text,
-                        blocks=blocks,
-                        now=now,
-                    )
+            asked = ask_each_side(
+                session, pairs, CloseOut, messages.close_out_ask, key="closeout", now=now
+            )
         if asked:
             log.info("asked %d people to close out their mentorship", asked)
         return asked

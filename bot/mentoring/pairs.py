@@ -6,7 +6,7 @@ nothing outside a session touches a lazy ORM attribute.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import SequenceMatcher
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.checkins.schedule import Cadence, in_window
 from bot.errors import NotAllowed, UserFacingError
+from bot.slack.delivery import enqueue
 from models import Agreement, CloseOut, Goal, GoalStatus, Mentorship, Person, Program, Review
 from models.settings import ProgramSettings
 
@@ -226,6 +227,57 @@ def reachable(
 def local_hour_of(program: Program) -> int:
     """The program's check-in hour, at which every scheduled question of the loop arrives."""
     return ProgramSettings.of(program.settings).checkin_local_hour
+
+
+def ask_each_side(
+    session: Session,
+    due: Sequence[tuple[Pair, int]],
+    model: type[Review] | type[CloseOut],
+    ask: Callable[[Pair, str], tuple[str, list[dict[str, Any]]]],
+    *,
+    key: str,
+    now: datetime,
+) -> int:
+    """Ask each side of the ``due`` pairs (each with its check-in hour) that hasn't been asked
+    for a ``model`` yet and is :func:`reachable` now; returns how many were asked.
+
+    The row that records the asking is added in the same transaction as the DM (key
+    ``<key>:<pair>:<person>``), so each side is asked once however often the job runs.
+    """
+    done = {
+        (mentorship_id, user_id)
+        for mentorship_id, user_id in session.execute(
+            sa.select(model.mentorship_id, model.user_id).where(
+                model.mentorship_id.in_([p.id for p, _ in due])
+            )
+        )
+    }
+    asked = 0
+    for pair, local_hour in due:
+        for user_id in pair.members:
+            if (pair.id, user_id) in done or not reachable(
+                session, pair.team_id, user_id, now, local_hour=local_hour
+            ):
+                continue
+            session.add(
+                model(
+                    mentorship_id=pair.id,
+                    user_id=user_id,
+                    team_id=pair.team_id,
+                    asked_at=now,
+                )
+            )
+            text, blocks = ask(pair, user_id)
+            asked += enqueue(
+                session,
+                team_id=pair.team_id,
+                key=f"{key}:{pair.id}:{user_id}",
+                recipients=[user_id],
+                text=text,
+                blocks=blocks,
+                now=now,
+            )
+    return asked
 
 
 def epoch_seconds(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[Any]:

@@ -23,11 +23,11 @@ from bot.mentoring import messages
 from bot.mentoring.pairs import (
     GoalView,
     Pair,
+    ask_each_side,
     goals_of,
     load,
     local_hour_of,
     past_midpoint,
-    reachable,
     sides_asked,
     snapshot,
 )
@@ -64,7 +64,6 @@ class ReviewService:
         back, if the term still runs.
         """
         now = self._clock.now()
-        asked = 0
         with self._db.session() as session:
             dialect = session.get_bind().dialect.name
             rows = session.execute(
@@ -82,38 +81,7 @@ class ReviewService:
             due = [(pair, hour) for pair, hour in due if pair.midpoint <= now]
             if not due:
                 return 0
-            done = {
-                (mentorship_id, user_id)
-                for mentorship_id, user_id in session.execute(
-                    sa.select(Review.mentorship_id, Review.user_id).where(
-                        Review.mentorship_id.in_([p.id for p, _ in due])
-                    )
-                )
-            }
-            for pair, local_hour in due:
-                for user_id in pair.members:
-                    if (pair.id, user_id) in done or not reachable(
-                        session, pair.team_id, user_id, now, local_hour=local_hour
-                    ):
-                        continue
-                    session.add(
-                        Review(
-                            mentorship_id=pair.id,
-                            user_id=user_id,
-                            team_id=pair.team_id,
-                            asked_at=now,
-                        )
-                    )
-                    text, blocks = messages.review_ask(pair, user_id)
-                    asked += enqueue(
-                        session,
-                        team_id=pair.team_id,
-                        key=f"review:{pair.id}:{user_id}",
-                        recipients=[user_id],
-                        text=text,
-                        blocks=blocks,
-                        now=now,
-                    )
+            asked = ask_each_side(session, due, Review, messages.review_ask, key="review", now=now)
         if asked:
             log.info("asked %d people for their mid-point review", asked)
         return asked
