@@ -22,8 +22,15 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotAllowed, UserFacingError
 from bot.mentoring import messages
-from bot.mentoring.pairs import AgreementView, Pair, agreement_of, dates_for, load, same_goal
-from bot.slack.delivery import Priority, enqueue
+from bot.mentoring.pairs import (
+    AgreementView,
+    Pair,
+    agreement_of,
+    dates_for,
+    load,
+    same_goal,
+    tell_both,
+)
 from models import Agreement, Goal, Mentorship
 from models.forms import AgreementInput
 
@@ -115,16 +122,12 @@ class AgreementService:
             session.flush()
             view = agreement_of(session, pair)
             assert view is not None
-            text, blocks = messages.proposal(view, digest(view))
-            enqueue(
+            tell_both(
                 session,
-                team_id=team_id,
+                pair,
+                messages.proposal(view, digest(view)),
                 key=f"agreement:{mentorship.id}:{submission}",
-                recipients=pair.members,
-                text=text,
-                blocks=blocks,
                 now=now,
-                priority=Priority.REPLY,
             )
         log.info("agreement proposed: mentorship=%d by=%s", mentorship_id, user_id)
         return view
@@ -183,16 +186,6 @@ class AgreementService:
             session.flush()
             view = agreement_of(session, pair)
             assert view is not None
-            text, blocks = messages.agreed(view)
-            enqueue(
-                session,
-                team_id=team_id,
-                key=f"agreed:{mentorship.id}",
-                recipients=pair.members,
-                text=text,
-                blocks=blocks,
-                now=now,
-                priority=Priority.REPLY,
-            )
+            tell_both(session, pair, messages.agreed(view), key=f"agreed:{mentorship.id}", now=now)
         log.info("agreement accepted: mentorship=%d by=%s", mentorship_id, user_id)
         return view

@@ -25,8 +25,8 @@ from bot.mentoring.pairs import (
     goals_of,
     load,
     same_goal,
+    tell_both,
 )
-from bot.slack.delivery import Priority, enqueue
 from models import Agreement, Goal, GoalStatus
 from models.forms import GOAL_SLOTS, GoalsEditInput
 
@@ -130,16 +130,12 @@ class GoalService:
                     goal.what, goal.measure, goal.due_on = draft.what, draft.measure, draft.due_on
                     goal.status, goal.updated_at = status, now
             session.flush()
-            text, blocks = messages.goals_updated(pair, user_id, goals_of(session, pair.id))
-            enqueue(
+            tell_both(
                 session,
-                team_id=team_id,
+                pair,
+                messages.goals_updated(pair, user_id, goals_of(session, pair.id)),
                 key=f"goals:{pair.id}:{submission}",
-                recipients=pair.members,
-                text=text,
-                blocks=blocks,
                 now=now,
-                priority=Priority.REPLY,
             )
         log.info("goals saved: mentorship=%d by=%s", mentorship_id, user_id)
         return pair

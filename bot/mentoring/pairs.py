@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.checkins.schedule import Cadence, in_window
 from bot.errors import NotAllowed, UserFacingError
-from bot.slack.delivery import enqueue
+from bot.slack.delivery import Priority, enqueue
 from models import Agreement, CloseOut, Goal, GoalStatus, Mentorship, Person, Program, Review
 from models.settings import ProgramSettings
 
@@ -227,6 +227,29 @@ def reachable(
 def local_hour_of(program: Program) -> int:
     """The program's check-in hour, at which every scheduled question of the loop arrives."""
     return ProgramSettings.of(program.settings).checkin_local_hour
+
+
+def tell_both(
+    session: Session,
+    pair: Pair,
+    message: tuple[str, list[dict[str, Any]]],
+    *,
+    key: str,
+    now: datetime,
+) -> None:
+    """Post ``message`` to the pair's group DM as the answer to what one side just did: both
+    see the same thing, at reply priority, ahead of scheduled DMs."""
+    text, blocks = message
+    enqueue(
+        session,
+        team_id=pair.team_id,
+        key=key,
+        recipients=pair.members,
+        text=text,
+        blocks=blocks,
+        now=now,
+        priority=Priority.REPLY,
+    )
 
 
 def ask_each_side(
