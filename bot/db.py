@@ -7,10 +7,10 @@ are exercised by every test run rather than trusted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 import migrations
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
@@ -204,6 +205,30 @@ class Database:
         """A unit of work: committed when the block ends, rolled back if it raises."""
         with self._sessions() as session, session.begin():
             yield session
+
+
+def each_in_own_transaction(
+    db: Database,
+    ids: Iterable[int],
+    work: Callable[[Session, int], T],
+    *,
+    log: logging.Logger,
+    failure: str,
+) -> list[T]:
+    """``work`` on each id in a transaction of its own, for jobs that go through many rows: one
+    that fails is rolled back and logged, and the rest go on. Returns what the others returned.
+
+    The log (on the caller's ``log``: ``<failure % id> failed: <error type>``) names the id and
+    the error's type only: rows hold what people wrote, and an error's message may quote it.
+    """
+    done: list[T] = []
+    for item in ids:
+        try:
+            with db.session() as session:
+                done.append(work(session, item))
+        except Exception as error:
+            log.error("%s failed: %s", failure % item, type(error).__name__)
+    return done
 
 
 def insert_unless_present(

@@ -48,7 +48,7 @@ from bot.checkins.schedule import (
     reminder_at,
 )
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, each_in_own_transaction
 from bot.errors import NotAllowed, UserFacingError
 from bot.prompts.library import draw_for_pair
 from bot.slack.delivery import Priority, enqueue
@@ -181,15 +181,13 @@ class CheckInService:
         return tally
 
     def _each(self, what: str, ids: Iterable[int], work: Callable[[Session, int], T]) -> list[T]:
-        """``work`` on each id in a transaction of its own; one failing doesn't stop the rest."""
-        done: list[T] = []
-        for item in ids:
-            try:
-                with self._db.session() as session:
-                    done.append(work(session, item))
-            except Exception as error:  # logged by id and type only: rows hold people's answers
-                log.error("check-in %s for %d failed: %s", what, item, type(error).__name__)
-        return done
+        """``work`` on each id in a transaction of its own; one failing doesn't stop the rest.
+
+        A failure is logged by id and type only: rows hold people's answers.
+        """
+        return each_in_own_transaction(
+            self._db, ids, work, log=log, failure=f"check-in {what} for %d"
+        )
 
     def _plan(self, now: datetime) -> int:
         """Give every active side of a pair without a waiting check-in a row for its next one."""
@@ -294,9 +292,9 @@ class CheckInService:
         return last
 
     @staticmethod
-    def _sendable(now: datetime) -> sa.Select[CheckIn, Mentorship, Person, Program]:
-        """Check-ins due by ``now`` whose side is still in a running pair, with what sending
-        needs."""
+    def _with_side() -> sa.Select[CheckIn, Mentorship, Person, Program]:
+        """Check-ins with their pair, person and program, joined to the person's membership of
+        the program so a query can ask that it's still active."""
         return (
             sa.select(CheckIn, Mentorship, Person, Program)
             .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
@@ -312,15 +310,20 @@ class CheckInService:
                     Membership.user_id == CheckIn.user_id,
                 ),
             )
-            .where(
-                CheckIn.sent_at.is_(None),
-                CheckIn.due_at <= now,
-                Mentorship.ended_at.is_(None),
-                # A check-in held up past the term's end stays unsent: the pair is over,
-                # even if the job that ends pairs hasn't come round yet.
-                Mentorship.term_ends_at > now,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
+        )
+
+    @staticmethod
+    def _sendable(now: datetime) -> sa.Select[CheckIn, Mentorship, Person, Program]:
+        """Check-ins due by ``now`` whose side is still in a running pair, with what sending
+        needs."""
+        return CheckInService._with_side().where(
+            CheckIn.sent_at.is_(None),
+            CheckIn.due_at <= now,
+            Mentorship.ended_at.is_(None),
+            # A check-in held up past the term's end stays unsent: the pair is over,
+            # even if the job that ends pairs hasn't come round yet.
+            Mentorship.term_ends_at > now,
+            Membership.status == MembershipStatus.ACTIVE,
         )
 
     def _due(self, now: datetime) -> list[int]:
@@ -406,33 +409,17 @@ class CheckInService:
             )
             .exists()
         )
-        return (
-            sa.select(CheckIn, Mentorship, Person, Program)
-            .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
-            .join(Program, Program.id == Mentorship.program_id)
-            .join(
-                Person,
-                sa.and_(Person.team_id == CheckIn.team_id, Person.user_id == CheckIn.user_id),
-            )
-            .join(
-                Membership,
-                sa.and_(
-                    Membership.program_id == Mentorship.program_id,
-                    Membership.user_id == CheckIn.user_id,
-                ),
-            )
-            .where(
-                CheckIn.sent_at.is_not(None),
-                CheckIn.sent_at <= now - timedelta(days=1),
-                CheckIn.sent_at > now - REMIND_WITHIN,
-                CheckIn.answered_at.is_(None),
-                CheckIn.reminded_at.is_(None),
-                Mentorship.ended_at.is_(None),
-                Mentorship.term_ends_at > now,
-                Membership.status == MembershipStatus.ACTIVE,
-                Person.inactive.is_(False),
-                ~superseded,
-            )
+        return CheckInService._with_side().where(
+            CheckIn.sent_at.is_not(None),
+            CheckIn.sent_at <= now - timedelta(days=1),
+            CheckIn.sent_at > now - REMIND_WITHIN,
+            CheckIn.answered_at.is_(None),
+            CheckIn.reminded_at.is_(None),
+            Mentorship.ended_at.is_(None),
+            Mentorship.term_ends_at > now,
+            Membership.status == MembershipStatus.ACTIVE,
+            Person.inactive.is_(False),
+            ~superseded,
         )
 
     def _reminders_due(self, now: datetime) -> list[int]:

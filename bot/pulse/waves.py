@@ -43,7 +43,7 @@ from bot.checkins.schedule import (
     zone,
 )
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, each_in_own_transaction
 from bot.errors import UserFacingError
 from bot.membership.programs import paused_now
 from bot.pulse import ballots, messages
@@ -269,13 +269,16 @@ class WaveService:
                     .order_by(PulseWave.closes_at, PulseWave.id)
                 )
             )
-        closed = 0
-        for wave_id in due:
-            try:
-                with self._db.session() as session:
-                    closed += self._close(session, wave_id, now)
-            except Exception as error:  # one wave's trouble must not keep the others open
-                log.error("closing pulse wave %d failed: %s", wave_id, type(error).__name__)
+        # Each wave in a transaction of its own: one wave's trouble must not keep the others open.
+        closed = sum(
+            each_in_own_transaction(
+                self._db,
+                due,
+                lambda session, wave_id: self._close(session, wave_id, now),
+                log=log,
+                failure="closing pulse wave %d",
+            )
+        )
         if closed or self._scrub_due:
             # Only now that the closes committed: the files still hold what they deleted.
             self._scrub_due = not ballots.scrub(self._db.engine)
@@ -335,18 +338,16 @@ class WaveService:
                     .order_by(PulseSurvey.id)
                 )
             )
-        opened = invited = 0
-        for survey_id in surveys:
-            try:
-                with self._db.session() as session:
-                    count = self._open(session, survey_id, now)
-            except Exception as error:  # one survey's trouble must not stop the others
-                log.error("opening a wave of pulse %d failed: %s", survey_id, type(error).__name__)
-                continue
-            if count is not None:
-                opened += 1
-                invited += count
-        return opened, invited
+        # Each survey in a transaction of its own: one survey's trouble must not stop the others.
+        counts = each_in_own_transaction(
+            self._db,
+            surveys,
+            lambda session, survey_id: self._open(session, survey_id, now),
+            log=log,
+            failure="opening a wave of pulse %d",
+        )
+        opened = [count for count in counts if count is not None]  # None: no wave was due
+        return len(opened), sum(opened)
 
     def _open(self, session: Session, survey_id: int, now: datetime) -> int | None:
         """Open the survey's due wave and invite its audience; None if none is due."""
