@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
     NumberInputElement,
+    Option,
     PlainTextInputElement,
     RadioButtonsElement,
     StaticSelectElement,
@@ -225,30 +226,20 @@ def survey_modal(form: SurveyForm) -> dict[str, Any]:
                 action_id="name", max_length=MAX_NAME, initial_value=form.name
             ),
         ),
-        InputBlock(
-            block_id="program_id",
-            label="Program",
-            element=StaticSelectElement(
-                action_id="program_id",
-                options=programs,
-                initial_option=programs[0] if len(programs) == 1 else None,
-            ),
-        ),
-        InputBlock(
-            block_id="role",
-            label="Who is asked",
+        _select("program_id", "Program", programs, programs[0] if len(programs) == 1 else None),
+        _select(
+            "role",
+            "Who is asked",
+            audiences,
+            audiences[0],
             hint="People who are both mentor and mentee are asked by either.",
-            element=StaticSelectElement(
-                action_id="role", options=audiences, initial_option=audiences[0]
-            ),
         ),
-        InputBlock(
-            block_id="schedule",
-            label="How often",
+        _select(
+            "schedule",
+            "How often",
+            schedules,
+            schedules[0],
             hint="Reckoned in the program's time zone.",
-            element=StaticSelectElement(
-                action_id="schedule", options=schedules, initial_option=schedules[0]
-            ),
         ),
         InputBlock(
             block_id="starts_on",
@@ -256,15 +247,12 @@ def survey_modal(form: SurveyForm) -> dict[str, Any]:
             hint="A weekend moves to the Monday after.",
             element=DatePickerElement(action_id="starts_on", initial_date=form.today.isoformat()),
         ),
-        InputBlock(
-            block_id="window_days",
-            label="Open for",
+        _select(
+            "window_days",
+            "Open for",
+            windows,
+            next(o for o in windows if o.value == "3"),
             hint="Counted from the last invitation, so everyone gets the whole time.",
-            element=StaticSelectElement(
-                action_id="window_days",
-                options=windows,
-                initial_option=next(o for o in windows if o.value == "3"),
-            ),
         ),
         InputBlock(
             block_id="min_answers",
@@ -354,6 +342,22 @@ def survey_modal(form: SurveyForm) -> dict[str, Any]:
         close="Cancel",
         blocks=blocks,
     ).to_dict()
+
+
+def _select(
+    block_id: str,
+    label: str,
+    choices: list[Option],
+    initial: Option | None,
+    hint: str | None = None,
+) -> InputBlock:
+    """A drop-down of the survey form; its action id is its block id, as forms read them."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        hint=hint,
+        element=StaticSelectElement(action_id=block_id, options=choices, initial_option=initial),
+    )
 
 
 def _audience(survey: PulseSurvey, program: Program) -> str:

@@ -28,6 +28,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -470,17 +471,8 @@ class WaveService:
                     retimed += 1
                 continue
             notice = _notice(wave, survey, program)
-            text, blocks = messages.invitation(notice)
-            enqueue(
-                session,
-                team_id=invitation.team_id,
-                key=invitation_key(wave.id, invitation.user_id),
-                recipients=[invitation.user_id],
-                text=text,
-                blocks=blocks,
-                now=now,
-                priority=Priority.BULK,
-            )
+            key = invitation_key(wave.id, invitation.user_id)
+            _dm(session, invitation, messages.invitation(notice), key=key, now=now)
             sent += 1
         return sent, retimed, dropped
 
@@ -557,17 +549,8 @@ class WaveService:
                 or ballots.has_answered(session, wave, invitation.user_id)
             ):
                 continue
-            text, blocks = messages.reminder(notice)
-            enqueue(
-                session,
-                team_id=invitation.team_id,
-                key=reminder_key(wave.id, invitation.user_id),
-                recipients=[invitation.user_id],
-                text=text,
-                blocks=blocks,
-                now=now,
-                priority=Priority.BULK,
-            )
+            key = reminder_key(wave.id, invitation.user_id)
+            _dm(session, invitation, messages.reminder(notice), key=key, now=now)
             reminded += 1
         if not pending:
             wave.reminded_at = now  # every invitee's morning has passed: the wave is done with
@@ -647,6 +630,28 @@ def _notice(wave: PulseWave, survey: PulseSurvey, program: Program) -> WaveNotic
         question_count=len(survey.questions or []),
         closes_at=wave.closes_at,
         min_answers=answer_threshold(survey),
+    )
+
+
+def _dm(
+    session: Session,
+    invitation: PulseInvitation,
+    message: tuple[str, list[dict[str, Any]]],
+    *,
+    key: str,
+    now: datetime,
+) -> None:
+    """A wave's DM to one invitee, in the bulk lane: a wave asks a whole program at once."""
+    text, blocks = message
+    enqueue(
+        session,
+        team_id=invitation.team_id,
+        key=key,
+        recipients=[invitation.user_id],
+        text=text,
+        blocks=blocks,
+        now=now,
+        priority=Priority.BULK,
     )
 
 
