@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.errors import UserFacingError
 from bot.mentoring import messages
 from bot.mentoring.pairs import (
     GoalView,
     Pair,
     ask_each_side,
+    awaiting,
     goals_of,
     load,
     local_hour_of,
@@ -87,11 +87,9 @@ class CloseOutService:
     def form(self, team_id: str, user_id: str, mentorship_id: int) -> CloseOutForm:
         with self._db.session() as session:
             _, pair = load(session, team_id, mentorship_id, user_id, active=False)
-            close_out = session.get(CloseOut, (pair.id, user_id))
-            if close_out is None:
-                raise UserFacingError(NOT_ASKED)
-            if close_out.submitted_at is not None:
-                raise UserFacingError(ALREADY_SENT)
+            awaiting(
+                session, CloseOut, pair, user_id, not_asked=NOT_ASKED, already_sent=ALREADY_SENT
+            )
             return CloseOutForm(pair, goals_of(session, pair.id, live_only=True))
 
     def submit(
@@ -100,11 +98,9 @@ class CloseOutService:
         now = self._clock.now()
         with self._db.session() as session:
             _, pair = load(session, team_id, mentorship_id, user_id, active=False, lock=True)
-            close_out = session.get(CloseOut, (pair.id, user_id))
-            if close_out is None:
-                raise UserFacingError(NOT_ASKED)
-            if close_out.submitted_at is not None:
-                raise UserFacingError(ALREADY_SENT)
+            close_out = awaiting(
+                session, CloseOut, pair, user_id, not_asked=NOT_ASKED, already_sent=ALREADY_SENT
+            )
             goals = {
                 g.id: g
                 for g in session.scalars(sa.select(Goal).where(Goal.mentorship_id == pair.id))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -25,6 +25,8 @@ from models.settings import ProgramSettings
 GONE = "That mentorship no longer exists."
 ENDED = "That mentorship has ended."
 NOT_YOURS = "Only the two people in this mentorship can do that."
+#: A row that records one side being asked for something and, later, their answer.
+Asked = TypeVar("Asked", Review, CloseOut)
 #: The Julian day number of 1970-01-01 00:00 UTC, to turn SQLite's julianday() into seconds.
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
 
@@ -227,6 +229,25 @@ def reachable(
 def local_hour_of(program: Program) -> int:
     """The program's check-in hour, at which every scheduled question of the loop arrives."""
     return ProgramSettings.of(program.settings).checkin_local_hour
+
+
+def awaiting(
+    session: Session,
+    model: type[Asked],
+    pair: Pair,
+    user_id: str,
+    *,
+    not_asked: str,
+    already_sent: str,
+) -> Asked:
+    """This person's ``model`` row while it waits for their answer; a form never asked for, or
+    sent already, is refused with the message given."""
+    row = session.get(model, (pair.id, user_id))
+    if row is None:
+        raise UserFacingError(not_asked)
+    if row.submitted_at is not None:
+        raise UserFacingError(already_sent)
+    return row
 
 
 def tell_both(

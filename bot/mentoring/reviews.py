@@ -18,12 +18,12 @@ import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.errors import UserFacingError
 from bot.mentoring import messages
 from bot.mentoring.pairs import (
     GoalView,
     Pair,
     ask_each_side,
+    awaiting,
     goals_of,
     load,
     local_hour_of,
@@ -89,11 +89,7 @@ class ReviewService:
     def form(self, team_id: str, user_id: str, mentorship_id: int) -> ReviewForm:
         with self._db.session() as session:
             _, pair = load(session, team_id, mentorship_id, user_id)
-            review = session.get(Review, (pair.id, user_id))
-            if review is None:
-                raise UserFacingError(NOT_ASKED)
-            if review.submitted_at is not None:
-                raise UserFacingError(ALREADY_SENT)
+            awaiting(session, Review, pair, user_id, not_asked=NOT_ASKED, already_sent=ALREADY_SENT)
             return ReviewForm(pair, goals_of(session, pair.id, live_only=True))
 
     def submit(
@@ -111,11 +107,9 @@ class ReviewService:
         now = self._clock.now()
         with self._db.session() as session:
             _, pair = load(session, team_id, mentorship_id, user_id, lock=True)
-            review = session.get(Review, (pair.id, user_id))
-            if review is None:
-                raise UserFacingError(NOT_ASKED)
-            if review.submitted_at is not None:
-                raise UserFacingError(ALREADY_SENT)
+            review = awaiting(
+                session, Review, pair, user_id, not_asked=NOT_ASKED, already_sent=ALREADY_SENT
+            )
             review.keep, review.change, review.wants_rematch = form.keep, form.change, form.rematch
             review.submitted_at = now
             for owner in told:
