@@ -53,8 +53,9 @@ Per program (:class:`ProgramMetrics`); pooled figures add up the counts, not the
   person was introduced in a round of the window.
 * check-in response rate = check-ins answered (``answered_at`` set) / check-ins sent (``sent_at``
   set), of the program's mentorships.
-* usefulness trend: per UTC month of ``answered_at``, the mean usefulness (1-5) of the check-ins
-  sent in the window; a month appears only when at least 3 distinct people rated in it.
+* usefulness trend: per UTC month of ``answered_at``, the mean usefulness (1-5) over the rated
+  check-ins sent in the window; a month appears only when at least 3 distinct people rated in
+  it (MIN_RATERS), and says how many ratings and raters stand behind it.
 * goals: the goals of the program's pairs set in the window, counted by their status now.
 * early-closure rate = mentorships ended in the window with an ``end_reason`` other than
   ``"term"`` and ``ended_at`` before ``term_ends_at`` / mentorships ended in the window.
@@ -69,9 +70,9 @@ Per program (:class:`ProgramMetrics`); pooled figures add up the counts, not the
 * still meeting after the term = pairs whose term is over and who recorded a meeting after it /
   pairs whose term ended in the window and that were not closed before it (``ended_at`` NULL or
   not before ``term_ends_at``). Sprout stops asking when a term ends, so the evidence is what was
-  answered after ``term_ends_at``: a check-in of the pair answered "met", or a "met" answer in the
-  pair's own introduction group. A pair introduced again in a later round starts a new
-  mentorship and is counted there, not here.
+  answered after ``term_ends_at`` (and by ``now``): a check-in of the pair answered "met" (it may
+  have been sent before ``since``), or a "met" answer in the pair's own introduction group. A
+  pair introduced again in a later round starts a new mentorship and is counted there, not here.
 * reflections shared = close-outs submitted in the window whose author agreed to be quoted and
   wrote something (``helped`` or ``will_apply`` not blank) / close-outs submitted in the window.
 * pulse: each of the program's surveys through :func:`bot.pulse.results.load`, which applies the
@@ -162,7 +163,10 @@ def program_metrics(
     window = Window(since, now)
     rounds, median_hours = _rounds(session, program_id, window)
     mentorships = _mentorships(session, program_id, window)
-    response, usefulness = _check_ins(session, program_id, window)
+    check_ins = _check_in_counts(session, program_id, window)
+    still_meeting = check_ins.met_after_term + _met_after_term_in_group_only(
+        session, program_id, window
+    )
     return ProgramMetrics(
         team_id=team_id,
         program_id=program_id,
@@ -174,15 +178,13 @@ def program_metrics(
         rounds=rounds,
         hours_to_first_meeting=median_hours,
         ghost_rate=_ghost_rate(session, program_id, window),
-        check_in_response=response,
-        usefulness_trend=usefulness,
+        check_in_response=check_ins.response,
+        usefulness_trend=_usefulness(session, program_id, window),
         goals=_goals(session, program_id, window),
         mentorships_started=mentorships.started,
         early_closure=mentorships.early_closure,
         mentees_became_mentors=_became_mentors(session, team_id, program_id, window),
-        still_meeting_after_term=Ratio(
-            _still_meeting(session, program_id, window), mentorships.term_over
-        ),
+        still_meeting_after_term=Ratio(still_meeting, mentorships.term_over),
         reflections_shared=_reflections_shared(session, program_id, window),
         pulse=_pulse(session, team_id, program_id, window, comments=pulse_comments),
     )
@@ -239,107 +241,154 @@ def _rounds(
     if not listed:
         return (), None
     numbers = {number for _, number, _ in listed}
+    groups = _count_by(
+        session,
+        sa.select(Group.round_id, sa.func.count())
+        .join(Round, Round.id == Group.round_id)
+        .where(in_window)
+        .group_by(Group.round_id),
+    )
+    met, median_hours = _first_meetings(session, in_window)
+    people = _people_per_round(session, program_id, in_window)
+    eligible = _eligible_per_round(session, program_id, in_window)
+    repeats = _repeats(session, program_id, window)
+    rounds = []
+    for round_id, number, starts_at in listed:
+        met_groups, median = met.get(round_id, (0, None))
+        matched, retained, extra = people.get(number, (0, 0, 0))
+        rounds.append(
+            RoundMetrics(
+                round_id=round_id,
+                number=number,
+                starts_at=starts_at,
+                groups=groups.get(round_id, 0),
+                matched=matched,
+                eligible=eligible.get(round_id, 0) + extra,
+                met_groups=met_groups,
+                repeat_groups=repeats.get(round_id, 0),
+                hours_to_first_meeting=median,
+                retained_next=retained if number + 1 in numbers else None,
+            )
+        )
+    return tuple(rounds), median_hours
 
-    # Per group: did anyone say "met", and how many hours after the start the first one did.
-    said_met = GroupMember.answer == Answer.MET
-    first_met = sa.func.min(sa.case((said_met, GroupMember.answered_at)))
-    raw_hours = hours_between(Round.starts_at, first_met)
+
+def _first_meetings(
+    session: Session, in_window: ColumnElement[bool]
+) -> tuple[dict[int, tuple[int, float | None]], float | None]:
+    """Per round: groups where someone said "met" and the median hours to the first "met";
+    and that median over all those groups together.
+
+    Only the "met" answers are read, one row per group that met; the medians are the middle
+    row(s) of ROW_NUMBER() windows (SQLite has no percentile_cont), averaged.
+    """
+    raw = hours_between(Round.starts_at, sa.func.min(GroupMember.answered_at))
     per_group = (
         sa.select(
             Group.round_id.label("round_id"),
-            sa.func.max(sa.case((said_met, 1), else_=0)).label("met"),
-            sa.case((raw_hours < 0, 0.0), else_=raw_hours).label("hours"),
+            sa.case((raw < 0, 0.0), else_=raw).label("hours"),
         )
         .join(Round, Round.id == Group.round_id)
         .join(GroupMember, GroupMember.group_id == Group.id)
-        .where(in_window)
+        .where(in_window, GroupMember.answer == Answer.MET, GroupMember.answered_at.is_not(None))
         .group_by(Group.round_id, Group.id, Round.starts_at)
         .subquery("per_group")
     )
-    hours = per_group.c.hours
+    hours, round_id = per_group.c.hours, per_group.c.round_id
+    whole = (None, None)  # the frame of the whole partition, so count() shares rn's sort
     ranked = sa.select(
-        per_group.c.round_id,
-        per_group.c.met,
+        round_id,
         hours,
-        sa.func.row_number()
-        .over(partition_by=[per_group.c.round_id, per_group.c.met], order_by=hours)
-        .label("rn"),
-        sa.func.count(hours).over(partition_by=per_group.c.round_id).label("n"),
-        sa.func.row_number().over(partition_by=per_group.c.met, order_by=hours).label("rn_all"),
-        sa.func.count(hours).over().label("n_all"),
+        sa.func.row_number().over(partition_by=round_id, order_by=hours).label("rn"),
+        sa.func.count().over(partition_by=round_id, order_by=hours, rows=whole).label("n"),
+        sa.func.row_number().over(order_by=hours).label("rn_all"),
+        sa.func.count().over(order_by=hours, rows=whole).label("n_all"),
     ).subquery("ranked")
 
     def middle(rn: Any, n: Any) -> ColumnElement[bool]:
-        return sa.and_(ranked.c.hours.is_not(None), sa.or_(rn == (n + 1) // 2, rn == (n + 2) // 2))
+        return sa.or_(rn == (n + 1) // 2, rn == (n + 2) // 2)
 
-    in_middle = middle(ranked.c.rn, ranked.c.n)
     in_overall_middle = middle(ranked.c.rn_all, ranked.c.n_all)
-    group_rows = {
-        round_id: (int(groups), int(met or 0), _float(median), _float(mid_sum), int(mid_n))
-        for round_id, groups, met, median, mid_sum, mid_n in session.execute(
-            sa.select(
-                ranked.c.round_id,
-                sa.func.count(),
-                sa.func.sum(ranked.c.met),
-                sa.func.avg(sa.case((in_middle, ranked.c.hours))),
-                sa.func.sum(sa.case((in_overall_middle, ranked.c.hours))),
-                sa.func.count(sa.case((in_overall_middle, 1))),
-            ).group_by(ranked.c.round_id)
-        )
-    }
+    found: dict[int, tuple[int, float | None]] = {}
+    overall_sum, overall_n = 0.0, 0
+    for round_key, met_groups, median, middle_sum, middle_n in session.execute(
+        sa.select(
+            ranked.c.round_id,
+            sa.func.count(),
+            sa.func.avg(sa.case((middle(ranked.c.rn, ranked.c.n), ranked.c.hours))),
+            sa.func.sum(sa.case((in_overall_middle, ranked.c.hours))),
+            sa.func.count(sa.case((in_overall_middle, 1))),
+        ).group_by(ranked.c.round_id)
+    ):
+        found[int(round_key)] = (int(met_groups), _float(median))
+        overall_sum += float(middle_sum or 0.0)
+        overall_n += int(middle_n)
+    return found, (overall_sum / overall_n if overall_n else None)
 
-    # People per round, who of them is in the next round, and who is not among the memberships
-    # that approximate the eligible (they are added to the denominator).
-    placed = (
-        sa.select(Round.number, Round.starts_at, GroupMember.user_id)
-        .distinct()
+
+def _people_per_round(
+    session: Session, program_id: int, in_window: ColumnElement[bool]
+) -> dict[int, tuple[int, int, int]]:
+    """Per round number: people grouped, of them those grouped in the next round too, and
+    those the membership approximation misses.
+
+    One window over each person's group memberships in round order: LEAD gives the round of
+    their next group, so the last row of each (person, round) run counts the person once (a
+    mentor in two groups of a round has two rows) and says whether they came back next round.
+    """
+    grouped = (
+        sa.select(
+            Round.number.label("number"),
+            Round.starts_at.label("starts_at"),
+            GroupMember.user_id.label("user_id"),
+            sa.func.lead(Round.number)
+            .over(partition_by=GroupMember.user_id, order_by=Round.number)
+            .label("next"),
+        )
         .join(Group, Group.round_id == Round.id)
         .join(GroupMember, GroupMember.group_id == Group.id)
         .where(in_window)
-        .subquery("placed")
+        .subquery("grouped")
     )
-    following = placed.alias("following")
-    not_approximated = sa.case(
-        (Membership.id.is_(None), 1), (sa.not_(_eligible_at(placed.c.starts_at)), 1)
-    )
-    people_rows = {
-        number: (int(matched), int(retained), int(extra))
+    last_of_round = sa.or_(grouped.c.next.is_(None), grouped.c.next != grouped.c.number)
+    missed = sa.case((Membership.id.is_(None), 1), (~_eligible_at(grouped.c.starts_at), 1))
+    return {
+        int(number): (int(matched), int(retained), int(extra))
         for number, matched, retained, extra in session.execute(
             sa.select(
-                placed.c.number,
+                grouped.c.number,
                 sa.func.count(),
-                sa.func.count(following.c.user_id),
-                sa.func.count(not_approximated),
+                sa.func.count(sa.case((grouped.c.next == grouped.c.number + 1, 1))),
+                sa.func.count(missed),
             )
-            .select_from(placed)
-            .outerjoin(
-                following,
-                sa.and_(
-                    following.c.user_id == placed.c.user_id,
-                    following.c.number == placed.c.number + 1,
-                ),
-            )
+            .select_from(grouped)
             .outerjoin(
                 Membership,
                 sa.and_(
-                    Membership.program_id == program_id, Membership.user_id == placed.c.user_id
+                    Membership.program_id == program_id, Membership.user_id == grouped.c.user_id
                 ),
             )
-            .group_by(placed.c.number)
+            .where(last_of_round)
+            .group_by(grouped.c.number)
         )
     }
 
-    approximated = dict(
-        session.execute(
-            sa.select(Round.id, sa.func.count(Membership.id))
-            .select_from(Round)
-            .outerjoin(
-                Membership,
-                sa.and_(Membership.program_id == Round.program_id, _eligible_at(Round.starts_at)),
-            )
-            .where(in_window)
-            .group_by(Round.id)
-        ).all()
+
+def _eligible_per_round(
+    session: Session, program_id: int, in_window: ColumnElement[bool]
+) -> dict[int, int]:
+    """Per round: the memberships that approximate the eligible, plus the people the round
+    recorded as unmatched who are not among them (nor grouped in it)."""
+    approximated = _count_by(
+        session,
+        sa.select(Round.id, sa.func.count(Membership.id))
+        .select_from(Round)
+        .outerjoin(
+            Membership,
+            sa.and_(Membership.program_id == Round.program_id, _eligible_at(Round.starts_at)),
+        )
+        .where(in_window)
+        .group_by(Round.id),
     )
     grouped_too = (
         sa.select(GroupMember.user_id)
@@ -347,27 +396,30 @@ def _rounds(
         .where(Group.round_id == Unmatched.round_id, GroupMember.user_id == Unmatched.user_id)
         .exists()
     )
-    unmatched_extra = dict(
-        session.execute(
-            sa.select(Unmatched.round_id, sa.func.count(sa.distinct(Unmatched.user_id)))
-            .join(Round, Round.id == Unmatched.round_id)
-            .outerjoin(
-                Membership,
-                sa.and_(
-                    Membership.program_id == program_id, Membership.user_id == Unmatched.user_id
-                ),
-            )
-            .where(
-                in_window,
-                sa.or_(Membership.id.is_(None), sa.not_(_eligible_at(Round.starts_at))),
-                sa.not_(grouped_too),
-            )
-            .group_by(Unmatched.round_id)
-        ).all()
+    unmatched = _count_by(
+        session,
+        sa.select(Unmatched.round_id, sa.func.count(sa.distinct(Unmatched.user_id)))
+        .join(Round, Round.id == Unmatched.round_id)
+        .outerjoin(
+            Membership,
+            sa.and_(Membership.program_id == program_id, Membership.user_id == Unmatched.user_id),
+        )
+        .where(
+            in_window,
+            sa.or_(Membership.id.is_(None), ~_eligible_at(Round.starts_at)),
+            ~grouped_too,
+        )
+        .group_by(Unmatched.round_id),
     )
+    return {r: approximated.get(r, 0) + unmatched.get(r, 0) for r in approximated | unmatched}
 
-    # Groups holding a pair that an earlier round of the program had already put together:
-    # every pair of every round up to now (before ``since`` too), flagged by a window MIN.
+
+def _repeats(session: Session, program_id: int, window: Window) -> dict[int, int]:
+    """Per round: groups holding a pair an earlier round of the program had put together.
+
+    Every pair of every round up to ``now`` is read (before ``since`` too), and a window MIN
+    over each pair's rounds finds its first round; only the later ones are counted.
+    """
     first, second = aliased(GroupMember), aliased(GroupMember)
     pairs = (
         sa.select(
@@ -375,8 +427,9 @@ def _rounds(
             Round.number.label("number"),
             Round.starts_at.label("starts_at"),
             Group.id.label("group_id"),
-            first.user_id.label("first"),
-            second.user_id.label("second"),
+            sa.func.min(Round.number)
+            .over(partition_by=[first.user_id, second.user_id])
+            .label("earliest"),
         )
         .select_from(Round)
         .join(Group, Group.round_id == Round.id)
@@ -385,45 +438,19 @@ def _rounds(
         .where(Round.program_id == program_id, Round.starts_at <= window.now)
         .subquery("pairs")
     )
-    earliest = sa.func.min(pairs.c.number).over(partition_by=[pairs.c.first, pairs.c.second])
-    flagged = sa.select(
-        pairs.c.round_id,
-        pairs.c.starts_at,
-        sa.case((pairs.c.number > earliest, pairs.c.group_id)).label("repeat_group"),
-    ).subquery("flagged")
-    repeats_query = sa.select(
-        flagged.c.round_id, sa.func.count(sa.distinct(flagged.c.repeat_group))
-    ).group_by(flagged.c.round_id)
+    query = (
+        sa.select(pairs.c.round_id, sa.func.count(sa.distinct(pairs.c.group_id)))
+        .where(pairs.c.number > pairs.c.earliest)
+        .group_by(pairs.c.round_id)
+    )
     if window.since is not None:
-        repeats_query = repeats_query.where(flagged.c.starts_at >= window.since)
-    repeats: dict[int, int] = {r: int(n) for r, n in session.execute(repeats_query)}
+        query = query.where(pairs.c.starts_at >= window.since)
+    return _count_by(session, query)
 
-    rounds = []
-    mid_sum, mid_n = 0.0, 0
-    for round_id, number, starts_at in listed:
-        groups, met, median, overall_sum, overall_n = group_rows.get(
-            round_id, (0, 0, None, None, 0)
-        )
-        mid_sum += overall_sum or 0.0
-        mid_n += overall_n
-        matched, retained, extra = people_rows.get(number, (0, 0, 0))
-        rounds.append(
-            RoundMetrics(
-                round_id=round_id,
-                number=number,
-                starts_at=starts_at,
-                groups=groups,
-                matched=matched,
-                eligible=int(approximated.get(round_id, 0))
-                + extra
-                + int(unmatched_extra.get(round_id, 0)),
-                met_groups=met,
-                repeat_groups=int(repeats.get(round_id, 0)),
-                hours_to_first_meeting=median,
-                retained_next=retained if number + 1 in numbers else None,
-            )
-        )
-    return tuple(rounds), (mid_sum / mid_n if mid_n else None)
+
+def _count_by(session: Session, query: sa.Select[Any, Any]) -> dict[int, int]:
+    """A (key, count) query as a dict."""
+    return {int(key): int(n or 0) for key, n in session.execute(query)}
 
 
 # -- people -----------------------------------------------------------------------------------
@@ -463,15 +490,20 @@ def _participants(session: Session, program_id: int, now: datetime) -> Participa
 
 def _ghost_rate(session: Session, program_id: int, window: Window) -> Ratio:
     introduced = (
-        sa.select(GroupMember.user_id)
+        sa.select(GroupMember.group_id)
         .join(Group, Group.id == GroupMember.group_id)
         .join(Round, Round.id == Group.round_id)
-        .where(Round.program_id == program_id, window.holds(Round.starts_at))
+        .where(
+            GroupMember.user_id == Membership.user_id,
+            Round.program_id == program_id,
+            window.holds(Round.starts_at),
+        )
+        .exists()
     )
     ghosted = sa.case((window.holds(Membership.ghost_reset_at), 1))
     row = session.execute(
         sa.select(sa.func.count(), sa.func.count(ghosted)).where(
-            Membership.program_id == program_id, Membership.user_id.in_(introduced)
+            Membership.program_id == program_id, introduced
         )
     ).one()
     return Ratio(int(row[1]), int(row[0]))
@@ -553,54 +585,97 @@ def _term_over(window: Window) -> ColumnElement[bool]:
     )
 
 
-def _still_meeting(session: Session, program_id: int, window: Window) -> int:
-    pair = sa.and_(Mentorship.program_id == program_id, _term_over(window))
+def _met_after_term(window: Window) -> ColumnElement[bool]:
+    """A check-in (joined to its mentorship) that shows the pair met after its full term.
+
+    The cheap, mostly false test comes first: it is evaluated for every check-in.
+    """
+    return sa.and_(
+        CheckIn.answered_at > Mentorship.term_ends_at,
+        CheckIn.met == MeetingAnswer.MET,
+        CheckIn.answered_at <= window.now,
+        _term_over(window),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _CheckInCounts:
+    response: Ratio
+    #: Pairs whose full term is over with a check-in answered "met" after it.
+    met_after_term: int
+
+
+def _check_in_counts(session: Session, program_id: int, window: Window) -> _CheckInCounts:
+    """One pass over the program's check-ins sent by ``now``, without grouping: the response
+    rate, and the pairs that a check-in shows still meeting after their term (such a check-in
+    may have been sent before ``since``, so the window's start is applied per column)."""
+    after_term = sa.case((_met_after_term(window), CheckIn.mentorship_id))
+    if window.since is None:
+        sent, answered = sa.func.count(), sa.func.count(CheckIn.answered_at)
+    else:
+        recent = CheckIn.sent_at >= window.since
+        sent = sa.func.count(sa.case((recent, 1)))
+        answered = sa.func.count(sa.case((sa.and_(recent, CheckIn.answered_at.is_not(None)), 1)))
+    row = session.execute(
+        sa.select(sent, answered, sa.func.count(sa.distinct(after_term)))
+        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+        .where(Mentorship.program_id == program_id, CheckIn.sent_at <= window.now)
+    ).one()
+    sent_n, answered_n, met_after = (int(v or 0) for v in row)
+    return _CheckInCounts(Ratio(answered_n, sent_n), met_after)
+
+
+def _met_after_term_in_group_only(session: Session, program_id: int, window: Window) -> int:
+    """Pairs whose full term is over, with a "met" in their introduction group answered after
+    it, and no check-in saying so (those are counted by _check_in_counts already)."""
     by_check_in = (
-        sa.select(Mentorship.id)
-        .join(CheckIn, CheckIn.mentorship_id == Mentorship.id)
-        .where(
-            pair,
-            CheckIn.met == MeetingAnswer.MET,
-            CheckIn.answered_at > Mentorship.term_ends_at,
-        )
+        sa.select(CheckIn.id)
+        .where(CheckIn.mentorship_id == Mentorship.id, _met_after_term(window))
+        .exists()
     )
     by_group = (
-        sa.select(Mentorship.id)
-        .join(GroupMember, GroupMember.group_id == Mentorship.group_id)
+        sa.select(GroupMember.user_id)
         .where(
-            pair,
+            GroupMember.group_id == Mentorship.group_id,
             GroupMember.answer == Answer.MET,
             GroupMember.answered_at > Mentorship.term_ends_at,
+            GroupMember.answered_at <= window.now,
         )
+        .exists()
     )
-    evidence = sa.union(by_check_in, by_group).subquery("evidence")
-    return int(session.scalar(sa.select(sa.func.count()).select_from(evidence)) or 0)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                Mentorship.program_id == program_id, _term_over(window), by_group, ~by_check_in
+            )
+        )
+        or 0
+    )
 
 
-def _check_ins(
-    session: Session, program_id: int, window: Window
-) -> tuple[Ratio, tuple[MonthlyUsefulness, ...]]:
+def _usefulness(session: Session, program_id: int, window: Window) -> tuple[MonthlyUsefulness, ...]:
+    """Rated check-ins sent in the window, by the UTC month of the answer; only months in which
+    at least MIN_RATERS different people rated."""
     month = month_of(CheckIn.answered_at).label("month")
-    rated = CheckIn.usefulness.is_not(None)
     rows = session.execute(
         sa.select(
             month,
             sa.func.count(),
-            sa.func.count(CheckIn.answered_at),
-            sa.func.count(CheckIn.usefulness),
             sa.func.sum(CheckIn.usefulness),
-            sa.func.count(sa.distinct(sa.case((rated, CheckIn.user_id)))),
+            sa.func.count(sa.distinct(CheckIn.user_id)),
         )
         .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
-        .where(Mentorship.program_id == program_id, window.holds(CheckIn.sent_at))
+        .where(
+            Mentorship.program_id == program_id,
+            window.holds(CheckIn.sent_at),
+            CheckIn.usefulness.is_not(None),
+            CheckIn.answered_at.is_not(None),
+        )
         .group_by(month)
     ).all()
-    sent = answered = 0
     trend = []
-    for month_key, n_sent, n_answered, ratings, total, raters in rows:
-        sent += int(n_sent)
-        answered += int(n_answered)
-        if month_key is None or int(raters) < MIN_RATERS or not ratings:
+    for month_key, ratings, total, raters in rows:
+        if month_key is None or int(raters) < MIN_RATERS:
             continue
         year, number = (int(part) for part in str(month_key).split("-"))
         trend.append(
@@ -611,8 +686,7 @@ def _check_ins(
                 raters=int(raters),
             )
         )
-    trend.sort(key=lambda m: m.month)
-    return Ratio(answered, sent), tuple(trend)
+    return tuple(sorted(trend, key=lambda m: m.month))
 
 
 def _goals(session: Session, program_id: int, window: Window) -> GoalCounts:

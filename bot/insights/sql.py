@@ -49,8 +49,10 @@ def _hours_postgresql(element: hours_between, compiler: SQLCompiler, **kw: Any) 
 
 @compiles(month_of, "sqlite")
 def _month_sqlite(element: month_of, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLAlchemy stores SQLite datetimes as ISO text ("2026-11-02 09:00:00.000000"), so the
+    # month is the first seven characters: several times cheaper than strftime per row.
     (value,) = _arguments(element, compiler, **kw)
-    return f"strftime('%Y-%m', {value})"
+    return f"substr({value}, 1, 7)"
 
 
 @compiles(month_of, "postgresql")

@@ -811,4 +811,4 @@ def test_the_number_of_queries_does_not_grow_with_the_data(db: Database, seeded:
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert small == large
-    assert large <= 20
+    assert large <= 25
