@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -37,11 +40,40 @@ def _one_person(ctx: CommandContext, usage: str, *, required: bool) -> str | Non
     return people[0] if people else None
 
 
+@contextmanager
+def _clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> Iterator[tuple[str, str]]:
+    """Ack a click and give who made it (team, user); a refusal or failure in the block is
+    answered to them alone, leaving the message they clicked as it was."""
+    ack()
+    clicker = who(body)
+    with guarded(
+        respond=lambda **kw: respond(
+            text=kw["text"], blocks=None, response_type="ephemeral", replace_original=False
+        )
+    ):
+        yield clicker
+
+
+def _save(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    fallback_block: str,
+    save: Callable[[str, str, int, dict[str, Any]], object],
+) -> None:
+    """A modal about one mentorship: ``save(team, user, mentorship id, values)`` before the ack,
+    so that whatever it refuses shows inline."""
+    team_id, user_id = who(body)
+    answer_submission(
+        ack,
+        view,
+        fallback_block,
+        lambda: save(team_id, user_id, _mentorship_id(view), read_values(view)),
+    )
+
+
 def register(app: App, router: Router, services: Services) -> None:
     mentoring = services.mentoring
-
-    def ephemeral(respond: Respond, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     @router.add("goals", "[@person]", "Show and update the goals you agreed with your partner.")
     def goals(ctx: CommandContext) -> None:
@@ -65,9 +97,7 @@ def register(app: App, router: Router, services: Services) -> None:
     def on_agreement_from_intro(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        team_id, user_id = who(body)
-        with guarded(respond=lambda **kw: ephemeral(respond, kw["text"])):
+        with _clicked(ack, body, respond) as (team_id, user_id):
             form = mentoring.agreements.form_for_group(team_id, user_id, action_id_value(body))
             view = modals.agreement_modal(form.pair, user_id, form.draft, form.last_day)
             client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -76,34 +106,24 @@ def register(app: App, router: Router, services: Services) -> None:
     def on_agreement_change(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        team_id, user_id = who(body)
-        with guarded(respond=lambda **kw: ephemeral(respond, kw["text"])):
+        with _clicked(ack, body, respond) as (team_id, user_id):
             form = mentoring.agreements.form(team_id, user_id, action_id_value(body))
             view = modals.agreement_modal(form.pair, user_id, form.draft, form.last_day)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(messages.AGREEMENT_CALLBACK)
     def on_agreement_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = who(body)
-        answer_submission(
+        _save(
             ack,
+            body,
             view,
             "goal1_what",
-            lambda: mentoring.agreements.propose(
-                team_id,
-                user_id,
-                _mentorship_id(view),
-                read_values(view),
-                submission=str(view.get("id")),
-            ),
+            partial(mentoring.agreements.propose, submission=str(view.get("id"))),
         )
 
     @app.action(messages.AGREE)
     def on_agree(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        team_id, user_id = who(body)
-        with guarded(respond=lambda **kw: ephemeral(respond, kw["text"])):
+        with _clicked(ack, body, respond) as (team_id, user_id):
             raw_id, _, digest = action_value(body).partition(":")
             mentorship_id = int_or_none(raw_id)
             if mentorship_id is None or not digest:
@@ -116,89 +136,55 @@ def register(app: App, router: Router, services: Services) -> None:
 
     @app.action(messages.GOALS_EDIT)
     def on_goals_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        team_id, user_id = who(body)
-        with guarded(respond=lambda **kw: ephemeral(respond, kw["text"])):
+        with _clicked(ack, body, respond) as (team_id, user_id):
             form = mentoring.goals.form(team_id, user_id, action_id_value(body))
             view = modals.goals_modal(form.pair, form.goals, form.last_day)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(messages.GOALS_CALLBACK)
     def on_goals_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = who(body)
-        answer_submission(
+        _save(
             ack,
+            body,
             view,
             "goal1_what",
-            lambda: mentoring.goals.save(
-                team_id,
-                user_id,
-                _mentorship_id(view),
-                read_values(view),
-                submission=str(view.get("id")),
-            ),
+            partial(mentoring.goals.save, submission=str(view.get("id"))),
         )
 
     # -- feedback ------------------------------------------------------------------------
 
     @app.view(messages.FEEDBACK_CALLBACK)
     def on_feedback_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = who(body)
-        answer_submission(
+        _save(
             ack,
+            body,
             view,
             "situation",
-            lambda: mentoring.feedback.send(
-                team_id,
-                user_id,
-                _mentorship_id(view),
-                read_values(view),
-                submission=str(view.get("id")),
-            ),
+            partial(mentoring.feedback.send, submission=str(view.get("id"))),
         )
 
     # -- mid-point review and close-out --------------------------------------------------
 
     @app.action(messages.REVIEW_OPEN)
     def on_review_open(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        team_id, user_id = who(body)
-        with guarded(respond=lambda **kw: ephemeral(respond, kw["text"])):
+        with _clicked(ack, body, respond) as (team_id, user_id):
             form = mentoring.reviews.form(team_id, user_id, action_id_value(body))
             view = modals.review_modal(form.pair, user_id, form.goals)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(messages.REVIEW_CALLBACK)
     def on_review_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = who(body)
-        answer_submission(
-            ack,
-            view,
-            "keep",
-            lambda: mentoring.reviews.submit(
-                team_id, user_id, _mentorship_id(view), read_values(view)
-            ),
-        )
+        _save(ack, body, view, "keep", mentoring.reviews.submit)
 
     @app.action(messages.CLOSE_OUT_OPEN)
     def on_close_out_open(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        ack()
-        team_id, user_id = who(body)
-        with guarded(respond=lambda **kw: ephemeral(respond, kw["text"])):
+        with _clicked(ack, body, respond) as (team_id, user_id):
             form = mentoring.closeouts.form(team_id, user_id, action_id_value(body))
             view = modals.close_out_modal(form.pair, form.goals)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(messages.CLOSE_OUT_CALLBACK)
     def on_close_out_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id, user_id = who(body)
-        answer_submission(
-            ack,
-            view,
-            "helped",
-            lambda: mentoring.closeouts.submit(
-                team_id, user_id, _mentorship_id(view), read_values(view)
-            ),
-        )
+        _save(ack, body, view, "helped", mentoring.closeouts.submit)
