@@ -8,17 +8,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bot.pulse.ballots import Answer, cast, close, new_token_key
+from bot.pulse.ballots import Answer, cast, close
 from models import (
     Program,
     ProgramOwner,
     PulseInvitation,
-    PulseSchedule,
-    PulseSurvey,
-    PulseWave,
 )
 from sandbox import Message
 from sandbox.workspace import SEED_ADMIN_ID
+from tests import factories
+from tests.factories import added
 from tests.scenarios.conftest import RunningBot, texts
 from tests.scenarios.test_programs import create_program
 
@@ -38,30 +37,19 @@ def seed_survey(bot: RunningBot, waves: Sequence[Sequence[tuple[int, int]]]) -> 
     with bot.sprout.services.db.session() as session:
         program = session.scalar(sa.select(Program).where(Program.name == "Mentoring"))
         assert program is not None
-        survey = PulseSurvey(
-            team_id=TEAM,
-            program_id=program.id,
-            name="Program pulse",
-            questions=QUESTIONS,
-            schedule=PulseSchedule.WEEKLY,
-            starts_at=now - timedelta(weeks=len(waves)),
-            created_at=now - timedelta(weeks=len(waves)),
-            created_by=SEED_ADMIN_ID,
+        survey = added(
+            session,
+            factories.survey(
+                program.id,
+                QUESTIONS,
+                at=now - timedelta(weeks=len(waves)),
+                team_id=TEAM,
+                created_by=SEED_ADMIN_ID,
+            ),
         )
-        session.add(survey)
-        session.flush()
         for number, answers in enumerate(waves, start=1):
             opens = now - timedelta(weeks=len(waves) - number + 1)
-            wave = PulseWave(
-                team_id=TEAM,
-                survey_id=survey.id,
-                number=number,
-                opens_at=opens,
-                closes_at=opens + timedelta(days=3),
-                token_key=new_token_key(),
-            )
-            session.add(wave)
-            session.flush()
+            wave = added(session, factories.wave(survey.id, number, opens=opens, team_id=TEAM))
             people = [f"UP{number}{i:03d}" for i in range(len(answers) + 2)]
             session.add_all(
                 PulseInvitation(wave_id=wave.id, user_id=u, team_id=TEAM, due_at=opens)

@@ -1,6 +1,6 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -10,7 +10,8 @@ from alembic.operations import Operations
 
 import models
 from bot.db import Database, schema_connection, upgrade
-from models import Cadence, Membership, Person, Program, ProgramKind, ProgramOwner, Role
+from models import Membership, Person, ProgramOwner, Role
+from tests import factories
 
 
 def test_migrations_match_the_models(db: Database) -> None:
@@ -29,18 +30,7 @@ def test_a_sqlite_table_rebuild_keeps_the_rows_that_reference_it(tmp_path: Path)
     upgrade(db.engine)
     now = datetime(2026, 11, 26, tzinfo=UTC)
     with db.session() as session:
-        program = Program(
-            team_id="T1",
-            name="Mentoring",
-            name_key="mentoring",
-            kind=ProgramKind.MENTORING,
-            cadence=Cadence.WEEKLY,
-            weekday=0,
-            local_time=time(10),
-            timezone="UTC",
-            created_at=now,
-            updated_at=now,
-        )
+        program = factories.program(at=now)
         program.owners.append(ProgramOwner(user_id="U1", team_id="T1"))
         session.add(Person(team_id="T1", user_id="U1", name="u", created_at=now, updated_at=now))
         session.add(program)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, cast
 
@@ -34,8 +34,9 @@ from bot.prompts.library import (
 )
 from bot.prompts.service import PromptInput, PromptService
 from bot.slack.people import PeopleDirectory
-from models import Cadence, Mentorship, OutboxMessage, Program, ProgramKind, Prompt, PromptUse
+from models import Mentorship, OutboxMessage, Program, Prompt, PromptUse
 from models.forms import FormErrors
+from tests import factories
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 LIBRARY = shipped_library()
@@ -215,18 +216,7 @@ def admin_prompt(key: str, team_id: str, stage: str = "regular", depth: int = 1)
 
 def pair(session: Session, team_id: str = "T1", mentor: str = "UMEN", mentee: str = "UMEE") -> int:
     program = session.scalars(sa.select(Program).where(Program.team_id == team_id)).first()
-    program = program or Program(
-        team_id=team_id,
-        name="Mentoring",
-        name_key="mentoring",
-        kind=ProgramKind.MENTORING,
-        cadence=Cadence.WEEKLY,
-        weekday=0,
-        local_time=time(10),
-        timezone="UTC",
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    program = program or factories.program(at=NOW, team_id=team_id)
     session.add(program)
     session.flush()
     mentorship = Mentorship(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -35,21 +35,19 @@ from bot.slack.delivery import enqueue
 from bot.slack.people import PeopleDirectory
 from models import (
     Base,
-    Cadence,
     Membership,
     OutboxMessage,
     OutboxStatus,
     Person,
-    Program,
-    ProgramKind,
     PulseAnswer,
     PulseInvitation,
     PulseSchedule,
-    PulseSurvey,
     PulseToken,
     PulseWave,
     Role,
 )
+from tests import factories
+from tests.factories import added
 
 NOW = datetime(2027, 1, 11, 9, tzinfo=UTC)
 TEAM = "T1"
@@ -70,42 +68,19 @@ def open_wave(
     min_answers: int = 5,
 ) -> PulseWave:
     """A program, a survey and its open wave with ``invited`` asked; ``roles`` their memberships."""
-    program = Program(
-        team_id=TEAM,
-        name="Mentoring",
-        name_key="mentoring",
-        kind=ProgramKind.MENTORING,
-        cadence=Cadence.WEEKLY,
-        weekday=0,
-        local_time=time(10),
-        timezone="UTC",
-        created_at=NOW,
-        updated_at=NOW,
+    program = added(session, factories.program(at=NOW, team_id=TEAM))
+    survey = added(
+        session,
+        factories.survey(
+            program.id,
+            questions or [SCALE],
+            at=NOW,
+            schedule=PulseSchedule.ONCE,
+            team_id=TEAM,
+            min_answers=min_answers,
+        ),
     )
-    session.add(program)
-    session.flush()
-    survey = PulseSurvey(
-        team_id=TEAM,
-        program_id=program.id,
-        name="Program pulse",
-        questions=questions or [SCALE],
-        schedule=PulseSchedule.ONCE,
-        starts_at=NOW,
-        created_at=NOW,
-        min_answers=min_answers,
-    )
-    session.add(survey)
-    session.flush()
-    wave = PulseWave(
-        team_id=TEAM,
-        survey_id=survey.id,
-        number=1,
-        opens_at=NOW,
-        closes_at=NOW + timedelta(days=3),
-        token_key=new_token_key(),
-    )
-    session.add(wave)
-    session.flush()
+    wave = added(session, factories.wave(survey.id, 1, opens=NOW, team_id=TEAM))
     session.add_all(
         PulseInvitation(wave_id=wave.id, user_id=u, team_id=TEAM, due_at=NOW) for u in invited
     )
@@ -306,16 +281,7 @@ def test_after_the_close_the_database_files_hold_no_token_key_invitee_or_arrival
 def test_closing_deletes_the_waves_invitations_and_their_messages_only(db: Database) -> None:
     with db.session() as session:
         wave = open_wave(session, ["UANA", "UBEN", "UCAT"])
-        other = PulseWave(
-            team_id=TEAM,
-            survey_id=wave.survey_id,
-            number=2,
-            opens_at=NOW,
-            closes_at=NOW + timedelta(days=30),
-            token_key=new_token_key(),
-        )
-        session.add(other)
-        session.flush()
+        other = added(session, factories.wave(wave.survey_id, 2, opens=NOW, days=30, team_id=TEAM))
         session.add(PulseInvitation(wave_id=other.id, user_id="UANA", team_id=TEAM, due_at=NOW))
         keys = [
             invitation_key(wave.id, "UANA"),

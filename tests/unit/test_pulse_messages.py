@@ -4,7 +4,7 @@ threshold as results apply it (never below three)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,48 +12,30 @@ from bot.pulse import messages
 from bot.pulse.surveys import SurveyForm, SurveySummary
 from bot.pulse.waves import WaveNotice
 from models import (
-    Cadence,
     Program,
-    ProgramKind,
-    PulseSchedule,
     PulseSurvey,
     PulseWave,
 )
+from tests import factories
 
 NOW = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
 
 def program() -> Program:
-    return Program(
-        id=1,
-        team_id="T1",
-        name="Mentoring",
-        name_key="mentoring",
-        kind=ProgramKind.MENTORING,
-        cadence=Cadence.WEEKLY,
-        weekday=0,
-        local_time=time(10),
-        timezone="UTC",
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    return factories.program(at=NOW, id=1)
 
 
 def survey(min_answers: int = 5, min_comments: int = 10) -> PulseSurvey:
-    return PulseSurvey(
+    return factories.survey(
+        1,
+        [{"kind": "scale", "text": "How useful?", "options": ["Not", "Very"]}],
+        at=NOW,
         id=1,
-        team_id="T1",
-        program_id=1,
-        name="Program pulse",
         role=None,
-        questions=[{"kind": "scale", "text": "How useful?", "options": ["Not", "Very"]}],
-        schedule=PulseSchedule.WEEKLY,
-        starts_at=NOW,
         window_days=3,
         reminder=True,
         min_answers=min_answers,
         min_comments=min_comments,
-        created_at=NOW,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.membership.profiles import MembershipService
-from bot.pulse.ballots import Answer, cast, close, new_token_key
+from bot.pulse.ballots import Answer, cast, close
 from bot.pulse.charts import survey_chart
 from bot.pulse.report import headline, results_message
 from bot.pulse.results import (
@@ -29,18 +29,16 @@ from bot.pulse.results import (
 )
 from bot.slack.people import PeopleDirectory
 from models import (
-    Cadence,
     Membership,
     Person,
-    Program,
-    ProgramKind,
     PulseInvitation,
-    PulseSchedule,
     PulseSurvey,
     PulseWave,
     QuestionKind,
     Role,
 )
+from tests import factories
+from tests.factories import added
 
 NOW = datetime(2027, 1, 11, 9, tzinfo=UTC)
 TEAM = "T1"
@@ -65,34 +63,18 @@ def make_survey(
     min_answers: int = 5,
     min_comments: int = 10,
 ) -> PulseSurvey:
-    program = Program(
-        team_id=TEAM,
-        name="Mentoring",
-        name_key="mentoring",
-        kind=ProgramKind.MENTORING,
-        cadence=Cadence.WEEKLY,
-        weekday=0,
-        local_time=time(10),
-        timezone="UTC",
-        created_at=NOW,
-        updated_at=NOW,
+    program = added(session, factories.program(at=NOW, team_id=TEAM))
+    return added(
+        session,
+        factories.survey(
+            program.id,
+            questions,
+            at=NOW,
+            team_id=TEAM,
+            min_answers=min_answers,
+            min_comments=min_comments,
+        ),
     )
-    session.add(program)
-    session.flush()
-    survey = PulseSurvey(
-        team_id=TEAM,
-        program_id=program.id,
-        name="Program pulse",
-        questions=list(questions),
-        schedule=PulseSchedule.WEEKLY,
-        starts_at=NOW,
-        created_at=NOW,
-        min_answers=min_answers,
-        min_comments=min_comments,
-    )
-    session.add(survey)
-    session.flush()
-    return survey
 
 
 def run_wave(
@@ -111,16 +93,7 @@ def run_wave(
     those of a ballot without a role, are not members.
     """
     opens = NOW + timedelta(weeks=number - 1)
-    wave = PulseWave(
-        team_id=TEAM,
-        survey_id=survey.id,
-        number=number,
-        opens_at=opens,
-        closes_at=opens + timedelta(days=3),
-        token_key=new_token_key(),
-    )
-    session.add(wave)
-    session.flush()
+    wave = added(session, factories.wave(survey.id, number, opens=opens, team_id=TEAM))
     people = [f"U{number:02d}{i:04d}" for i in range(max(invited or 0, len(ballots)))]
     session.add_all(
         PulseInvitation(wave_id=wave.id, user_id=u, team_id=TEAM, due_at=opens) for u in people

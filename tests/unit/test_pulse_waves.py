@@ -31,15 +31,10 @@ from bot.pulse.waves import (
 )
 from bot.slack.people import PeopleDirectory
 from models import (
-    Cadence as RoundCadence,
-)
-from models import (
     Membership,
     MembershipStatus,
     OutboxMessage,
     Person,
-    Program,
-    ProgramKind,
     ProgramOwner,
     PulseInvitation,
     PulseSchedule,
@@ -47,6 +42,7 @@ from models import (
     PulseWave,
     Role,
 )
+from tests import factories
 
 TEN = Cadence(local_hour=10)
 ZONES = [
@@ -276,18 +272,7 @@ PEOPLE = {
 @pytest.fixture
 def world(db: Database) -> Database:
     with db.session() as session:
-        program = Program(
-            team_id=TEAM,
-            name="Mentoring",
-            name_key="mentoring",
-            kind=ProgramKind.MENTORING,
-            cadence=RoundCadence.WEEKLY,
-            weekday=0,
-            local_time=time(10),
-            timezone="America/New_York",
-            created_at=MONDAY,
-            updated_at=MONDAY,
-        )
+        program = factories.program(at=MONDAY, team_id=TEAM, timezone="America/New_York")
         program.owners = [ProgramOwner(user_id="UOWN", team_id=TEAM)]
         session.add(program)
         for user_id, (timezone, _) in PEOPLE.items():
@@ -323,14 +308,13 @@ def add_survey(
     window_days: int = 3,
 ) -> int:
     with db.session() as session:
-        survey = PulseSurvey(
-            team_id=TEAM,
-            program_id=1,
-            name="Program pulse",
-            role=role,
-            questions=[{"kind": "scale", "text": "How useful?", "options": ["Not", "Very"]}],
+        survey = factories.survey(
+            1,
+            [{"kind": "scale", "text": "How useful?", "options": ["Not", "Very"]}],
+            at=MONDAY,
             schedule=schedule,
-            starts_at=MONDAY,
+            team_id=TEAM,
+            role=role,
             window_days=window_days,
             created_by="UADA",
             created_at=MONDAY - timedelta(days=1),
@@ -523,18 +507,7 @@ def test_a_tokyo_member_of_a_los_angeles_program_never_has_two_weekly_waves_open
     # Monday, and five days from then would run past the next Friday's opening.
     friday = midnight(date(2027, 3, 5), "America/Los_Angeles")
     with db.session() as session:
-        program = Program(
-            team_id=TEAM,
-            name="Mentoring",
-            name_key="mentoring",
-            kind=ProgramKind.MENTORING,
-            cadence=RoundCadence.WEEKLY,
-            weekday=0,
-            local_time=time(10),
-            timezone="America/Los_Angeles",
-            created_at=friday,
-            updated_at=friday,
-        )
+        program = factories.program(at=friday, team_id=TEAM, timezone="America/Los_Angeles")
         session.add(program)
         for user_id, timezone in (("UTOK", "Asia/Tokyo"), ("ULAX", "America/Los_Angeles")):
             session.add(
@@ -559,13 +532,12 @@ def test_a_tokyo_member_of_a_los_angeles_program_never_has_two_weekly_waves_open
                 )
             )
         session.add(
-            PulseSurvey(
+            factories.survey(
+                program.id,
+                [{"kind": "scale", "text": "How useful?", "options": ["Not", "Very"]}],
+                at=friday,
                 team_id=TEAM,
-                program_id=program.id,
                 name="Weekly pulse",
-                questions=[{"kind": "scale", "text": "How useful?", "options": ["Not", "Very"]}],
-                schedule=PulseSchedule.WEEKLY,
-                starts_at=friday,
                 window_days=5,
                 created_by="UADA",
                 created_at=friday - timedelta(days=1),
