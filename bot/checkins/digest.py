@@ -25,6 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.checkins.schedule import WEEKEND, local_instant, zone
+from bot.insights.dataset import ProgramMetrics
+from bot.insights.metrics import program_metrics
 from models import Answer, CheckIn, GroupMember, MeetingAnswer, Mentorship, OutboxMessage, Program
 
 #: A pair that hasn't said it met for this long, and is at least this old, has stalled.
@@ -67,6 +69,8 @@ class Digest:
     answered: int
     usefulness: list[WeekOfUsefulness]
     help_requests: int
+    #: The program's insights since it began, for the headline numbers (counts, no answers).
+    insights: ProgramMetrics | None = None
 
     @property
     def response_rate(self) -> float | None:
@@ -216,6 +220,7 @@ def compile_digest(session: Session, program: Program, week: DigestWeek, now: da
         answered=int(answered or 0),
         usefulness=usefulness,
         help_requests=int(help_requests or 0),
+        insights=program_metrics(session, program.team_id, program.id, since=None, now=now),
     )
 
 

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from bot.blocks import actions, button, clip, context, escape, header, options, section, to_dicts
 from bot.checkins.digest import MIN_ANSWERS, STALLED_AFTER, WEEKS
 from bot.checkins.forms import GOAL_PREFIX, MAX_HELP_TEXT, MAX_NOTE
+from bot.insights.report import headline_text
 from models import GoalProgressLevel, MeetingAnswer, Program
 
 if TYPE_CHECKING:
@@ -347,6 +348,10 @@ def digest(d: Digest) -> tuple[str, list[dict[str, Any]]]:
             "more people rated it, and late or changed answers never alter a week already shown."
         ),
     ]
+    if d.insights is not None:
+        insights = headline_text(d.insights)
+        more = "`/mentor report` sends the full report with charts."
+        blocks.append(section(f"*Program insights* (since it began)\n{insights}\n_{more}_"))
     return text, to_dicts(blocks)
 
 

@@ -18,6 +18,8 @@ from bot.blocks import (
     section,
     slack_date,
 )
+from bot.insights.report import HomeHeadline
+from bot.insights.report import home_blocks as insights_home_blocks
 from bot.membership.messages import ROLE_LABELS, program_line, schedule_text, status_text
 from bot.membership.profiles import Profile
 from bot.membership.programs import ProgramSummary
@@ -65,6 +67,8 @@ def home_view(
     can_create: bool = False,
     latest: dict[int, LatestPairing] | None = None,
     pulse_results: Sequence[SurveyResults] = (),
+    insights: Sequence[HomeHeadline] = (),
+    insights_hidden: int = 0,
 ) -> dict[str, Any]:
     blocks: list[Any] = [header("Sprout")]
     if profile.memberships:
@@ -135,6 +139,9 @@ def home_view(
             blocks.append(context(f"…and {hidden} more: `/mentor programs` lists them all."))
         if can_create:
             blocks.append(actions(button("New program", PROGRAM_NEW, "new", style="primary")))
+    # The final context line needs one block; insights take what is left before the pulse.
+    room = MAX_HOME_BLOCKS - len(blocks) - 1
+    blocks.extend(insights_home_blocks(insights, insights_hidden, room))
     pulse = pulse_home_blocks(pulse_results)
     if len(blocks) + len(pulse) < MAX_HOME_BLOCKS:
         blocks.extend(pulse)

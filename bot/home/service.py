@@ -9,6 +9,8 @@ from slack_sdk import WebClient
 from bot.access import Access
 from bot.db import Database
 from bot.home.messages import home_view
+from bot.insights.report import MAX_HOME_PROGRAMS, HomeHeadline
+from bot.insights.service import InsightsService
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService, ProgramSummary
 from bot.pairing.latest import latest_pairings
@@ -25,6 +27,8 @@ class HomeService:
         memberships: MembershipService,
         access: Access,
         pulse_results: PulseResultsService | None = None,
+        *,
+        insights: InsightsService | None = None,
     ) -> None:
         self._client = client
         self._db = db
@@ -32,6 +36,7 @@ class HomeService:
         self._memberships = memberships
         self._access = access
         self._pulse_results = pulse_results
+        self._insights = insights
 
     def view_for(self, team_id: str, user_id: str) -> dict[str, Any]:
         profile = self._memberships.profile(team_id, user_id)
@@ -49,8 +54,19 @@ class HomeService:
             if self._pulse_results is not None and admin is not None
             else []
         )
+        insights: list[HomeHeadline] = []
+        if self._insights is not None and admin is not None:
+            run = [s.program for s in admin[:MAX_HOME_PROGRAMS]]
+            insights = self._insights.home_headlines(team_id, run)
         return home_view(
-            profile, programs, admin, can_create=is_admin, latest=latest, pulse_results=pulse
+            profile,
+            programs,
+            admin,
+            can_create=is_admin,
+            latest=latest,
+            pulse_results=pulse,
+            insights=insights,
+            insights_hidden=len(admin or []) - len(insights),
         )
 
     def publish(self, team_id: str, user_id: str) -> None:
