@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 
 import models
 from bot.blocks import escape
@@ -25,10 +23,7 @@ from bot.checkins import messages
 from bot.checkins import service as service_module
 from bot.checkins.digest import DigestWeek, compile_digest
 from bot.clock import FrozenClock
-from bot.scheduling import jobs
-from bot.scheduling.scheduler import install_standing_jobs
 from models import (
-    JOBS_TABLE,
     Agreement,
     CheckIn,
     Goal,
@@ -50,6 +45,7 @@ from tests.scenarios.conftest import RunningBot, eventually, texts
 from tests.scenarios.test_agreements import intro_of, proposal_for, propose
 from tests.scenarios.test_membership import join
 from tests.scenarios.test_programs import create_program
+from tests.scenarios.time_travel import keep_only, paused_scheduler
 
 TEAM = "T0SPROUT"
 FINN, KAI = "U06FIN", "U11KAI"  # London mentor, Chicago mentee
@@ -121,20 +117,15 @@ def machine(bot: RunningBot) -> Iterator[TimeMachine]:
     Every standing job is installed as in production; those of other capabilities are then
     removed, because they have their own tests and would only slow a three-month walk.
     """
-    store = SQLAlchemyJobStore(engine=bot.sprout.services.db.engine, tablename=JOBS_TABLE)
-    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC)
-    scheduler.start(paused=True)
-    jobs.bind(bot.sprout.services)
-    install_standing_jobs(scheduler)
-    assert "checkins.send_due" in {j.id for j in scheduler.get_jobs()}
-    for job in scheduler.get_jobs():
-        if not job.id.startswith("checkins."):
-            job.remove()
-    # The quarter-hourly job runs once an hour here, on the hour: every zone in this test is a
-    # whole number of hours from UTC, so 10:00 local is still met exactly, in a quarter of
-    # the time. (tests/unit/test_checkin_schedule.py covers the half- and quarter-hour zones.)
-    yield TimeMachine(scheduler, bot.clock, resolution=timedelta(hours=1), after_each=bot.delivered)
-    scheduler.shutdown(wait=False)
+    with paused_scheduler(bot) as scheduler:
+        assert "checkins.send_due" in {j.id for j in scheduler.get_jobs()}
+        keep_only(scheduler, "checkins.")
+        # The quarter-hourly job runs once an hour here, on the hour: every zone in this test is
+        # a whole number of hours from UTC, so 10:00 local is still met exactly, in a quarter of
+        # the time. (tests/unit/test_checkin_schedule.py covers the half- and quarter-hour zones.)
+        yield TimeMachine(
+            scheduler, bot.clock, resolution=timedelta(hours=1), after_each=bot.delivered
+        )
 
 
 # -- reading what people got ------------------------------------------------------------

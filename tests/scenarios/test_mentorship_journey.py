@@ -21,14 +21,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.checkins import messages as checkin_messages
 from bot.clock import FrozenClock
-from bot.scheduling import jobs
-from bot.scheduling.scheduler import install_standing_jobs
-from models import JOBS_TABLE, CheckIn, CloseOut, Goal, GoalStatus, Mentorship, Review
+from models import CheckIn, CloseOut, Goal, GoalStatus, Mentorship, Review
 from sandbox import Message, SlackSandbox, seeded_workspace
 from sandbox.time_machine import Firing, TimeMachine
 from sandbox.workspace import SEED_ADMIN_ID
@@ -37,6 +33,7 @@ from tests.scenarios.test_agreements import AGREEMENT, intro_of, proposal_for
 from tests.scenarios.test_checkins import check_in_of, key_of, sent_at, tell_more, with_key
 from tests.scenarios.test_membership import join
 from tests.scenarios.test_programs import create_program
+from tests.scenarios.time_travel import paused_scheduler
 
 TEAM = "T0SPROUT"
 FINN, KAI = "U06FIN", "U11KAI"
@@ -59,13 +56,10 @@ def sandbox(clock: FrozenClock) -> Iterator[SlackSandbox]:
 def machine(bot: RunningBot) -> Iterator[TimeMachine]:
     """Every standing job, installed as in production, on the real job store, paused."""
     bot.clock.set(FORMED)
-    store = SQLAlchemyJobStore(engine=bot.sprout.services.db.engine, tablename=JOBS_TABLE)
-    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC)
-    scheduler.start(paused=True)
-    jobs.bind(bot.sprout.services)
-    install_standing_jobs(scheduler)
-    yield TimeMachine(scheduler, bot.clock, resolution=timedelta(hours=3), after_each=bot.delivered)
-    scheduler.shutdown(wait=False)
+    with paused_scheduler(bot) as scheduler:
+        yield TimeMachine(
+            scheduler, bot.clock, resolution=timedelta(hours=3), after_each=bot.delivered
+        )
 
 
 def in_working_window(instant: datetime, user_id: str) -> bool:

@@ -17,15 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import FrozenClock
 from bot.pulse import messages
-from bot.scheduling import jobs
-from bot.scheduling.scheduler import install_standing_jobs
 from models import (
-    JOBS_TABLE,
     OutboxMessage,
     PulseAnswer,
     PulseInvitation,
@@ -39,6 +34,7 @@ from sandbox.workspace import SEED_ADMIN_ID
 from tests.scenarios.conftest import RunningBot, texts
 from tests.scenarios.test_membership import join
 from tests.scenarios.test_programs import create_program
+from tests.scenarios.time_travel import keep_only, paused_scheduler
 
 TEAM = "T0SPROUT"
 ADA = SEED_ADMIN_ID  # New York: the program's owner, and the pulse's creator
@@ -89,17 +85,10 @@ def program(bot: RunningBot) -> RunningBot:
 @pytest.fixture
 def machine(bot: RunningBot) -> Iterator[TimeMachine]:
     """The real scheduler on the real job store, paused, with only the pulse job left in it."""
-    store = SQLAlchemyJobStore(engine=bot.sprout.services.db.engine, tablename=JOBS_TABLE)
-    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC)
-    scheduler.start(paused=True)
-    jobs.bind(bot.sprout.services)
-    install_standing_jobs(scheduler)
-    assert "pulse.run_due" in {j.id for j in scheduler.get_jobs()}
-    for job in scheduler.get_jobs():
-        if not job.id.startswith("pulse."):
-            job.remove()
-    yield TimeMachine(scheduler, bot.clock, after_each=bot.delivered)
-    scheduler.shutdown(wait=False)
+    with paused_scheduler(bot) as scheduler:
+        assert "pulse.run_due" in {j.id for j in scheduler.get_jobs()}
+        keep_only(scheduler, "pulse.")
+        yield TimeMachine(scheduler, bot.clock, after_each=bot.delivered)
 
 
 # -- reading what people got and what is stored ---------------------------------------------

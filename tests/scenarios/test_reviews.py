@@ -10,20 +10,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 import models
 from bot.clock import FrozenClock
 from bot.mentoring.pairs import past_midpoint
 from bot.scheduling import jobs
-from bot.scheduling.scheduler import install_standing_jobs
-from models import JOBS_TABLE, CloseOut, Goal, GoalOutcome, GoalStatus, Mentorship, Review
+from models import CloseOut, Goal, GoalOutcome, GoalStatus, Mentorship, Review
 from sandbox import Message, SlackSandbox, seeded_workspace
 from sandbox.time_machine import TimeMachine
 from sandbox.workspace import SEED_ADMIN_ID
 from tests.scenarios.conftest import RunningBot, all_messages, texts
 from tests.scenarios.test_agreements import BEN, EMEKA, FINN, agree, form_pair
+from tests.scenarios.time_travel import paused_scheduler
 
 TEAM = "T0SPROUT"
 KEEP = "keep-our-walks-8c1f"
@@ -46,13 +45,8 @@ def sandbox(clock: FrozenClock) -> Iterator[SlackSandbox]:
 @pytest.fixture
 def scheduler(bot: RunningBot) -> Iterator[BackgroundScheduler]:
     """The real standing jobs on the real job store, paused: only the time machine fires them."""
-    store = SQLAlchemyJobStore(engine=bot.sprout.services.db.engine, tablename=JOBS_TABLE)
-    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC)
-    scheduler.start(paused=True)
-    jobs.bind(bot.sprout.services)
-    install_standing_jobs(scheduler)
-    yield scheduler
-    scheduler.shutdown(wait=False)
+    with paused_scheduler(bot) as scheduler:
+        yield scheduler
 
 
 def asked(bot: RunningBot, user_id: str, marker: str) -> list[Message]:

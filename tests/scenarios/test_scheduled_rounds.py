@@ -6,15 +6,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.scheduling import jobs
 from bot.scheduling.scheduler import sync_programs
-from models import JOBS_TABLE, Round
+from models import Round
 from tests.scenarios.conftest import RunningBot
 from tests.scenarios.test_membership import join
 from tests.scenarios.test_programs import create_program
+from tests.scenarios.time_travel import paused_scheduler
 
 TEAM = "T0SPROUT"
 
@@ -22,12 +22,8 @@ TEAM = "T0SPROUT"
 @pytest.fixture
 def scheduler(bot: RunningBot) -> Iterator[BackgroundScheduler]:
     """The real scheduler on the real job store, paused so wall-clock time fires nothing."""
-    store = SQLAlchemyJobStore(engine=bot.sprout.services.db.engine, tablename=JOBS_TABLE)
-    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=UTC)
-    scheduler.start(paused=True)
-    jobs.bind(bot.sprout.services)
-    yield scheduler
-    scheduler.shutdown(wait=False)
+    with paused_scheduler(bot, standing=False) as scheduler:
+        yield scheduler
 
 
 def test_each_program_gets_a_round_job_in_its_own_time_zone(
