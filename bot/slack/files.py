@@ -7,6 +7,9 @@ the conversation as a message. Needs the ``files:write`` bot scope (and ``im:wri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from slack_sdk import WebClient
 
 
@@ -32,3 +35,30 @@ def upload_to_dm(
         initial_comment=comment,
     )
     return str(response["file"]["id"])
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file of several shared together."""
+
+    data: bytes
+    filename: str
+    title: str
+
+
+def upload_many_to_dm(
+    client: WebClient, user_id: str, uploads: Sequence[Upload], *, comment: str
+) -> list[str]:
+    """Share several files in the app's DM with ``user_id`` as one message; returns their ids.
+
+    slack_sdk reserves and sends each file, then completes them all in one
+    files.completeUploadExternal, so they arrive together under ``comment``.
+    """
+    opened = client.conversations_open(users=[user_id])
+    channel = str(opened["channel"]["id"])
+    response = client.files_upload_v2(
+        channel=channel,
+        file_uploads=[{"file": u.data, "filename": u.filename, "title": u.title} for u in uploads],
+        initial_comment=comment,
+    )
+    return [str(f["id"]) for f in response["files"]]
