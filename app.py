@@ -5,6 +5,8 @@
     python app.py sandbox    the try-it sandbox: a local Slack stand-in and its page on
                              http://127.0.0.1:$PORT/ (refused when real Slack tokens are set)
     python app.py migrate    upgrade the database schema and exit (the Procfile's release step)
+    python app.py export --program NAME --out DIR [--team T]
+                             write a program's CSV files into DIR, from the database alone
 
 settings -> database -> Slack client -> Bolt app -> handlers; nothing else builds these.
 """
@@ -17,6 +19,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -26,6 +29,8 @@ from sqlalchemy.exc import DBAPIError
 from bot.clock import Clock, SystemClock
 from bot.config import FIX_HINTS, ConfigError, Settings, load_settings
 from bot.db import Database, one_at_a_time, upgrade
+from bot.errors import UserFacingError
+from bot.insights.export_folder import write_export
 from bot.logs import bolt_logger, configure_logging
 from bot.prompts.library import sync_prompts
 from bot.scheduling.scheduler import SchedulerRunner
@@ -200,14 +205,18 @@ def _serve_slack(sprout: Sprout, settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description="Run the Sprout Slack bot.")
-    parser.add_argument(
-        "command",
-        nargs="?",
-        default="run",
-        choices=["run", "sandbox", "migrate"],
-        help="run the bot (default), try it in the local sandbox, or only upgrade the schema",
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("sandbox", help="try it in the local sandbox")
+    commands.add_parser("migrate", help="only upgrade the schema")
+    export = commands.add_parser(
+        "export", help="write a program's CSV files into a folder (no Slack tokens needed)"
     )
+    export.add_argument("--program", required=True, metavar="NAME", help="the program's name")
+    export.add_argument("--out", required=True, type=Path, metavar="DIR", help="created if missing")
+    export.add_argument("--team", metavar="T", help="workspace id, when the database holds several")
     args = parser.parse_args(argv)
+    command = args.command or "run"
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -215,11 +224,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     configure_logging(settings.log_level_number())
     try:
-        if args.command == "migrate":
+        if command == "migrate":
             open_database(settings)
             print("Database schema is up to date.")
             return 0
-        if args.command == "sandbox" or settings.has_no_slack_credentials():
+        if command == "export":
+            db = open_database(settings)
+            try:
+                lines = write_export(
+                    db, program=args.program, out=args.out, team=args.team, now=SystemClock().now()
+                )
+            except UserFacingError as error:
+                print(error.message, file=sys.stderr)
+                return EXIT_CONFIG
+            finally:
+                db.engine.dispose()
+            print("\n".join(lines))
+            return 0
+        if command == "sandbox" or settings.has_no_slack_credentials():
             serve_sandbox(settings)
             return 0
         serve(build(settings), settings)
