@@ -1,4 +1,5 @@
-"""Rows that many tests build by hand: a mentoring program, a pulse survey and one of its waves.
+"""Rows that many tests build by hand: a mentoring program, its people and their memberships,
+a pulse survey and one of its waves.
 
 Each factory fills the columns a row needs with the values most tests want, stamped with the
 time a test gives it; a test names only what it is about and overrides anything else by
@@ -15,7 +16,17 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.pulse.ballots import new_token_key
-from models import Cadence, Program, ProgramKind, PulseSchedule, PulseSurvey, PulseWave
+from models import (
+    Cadence,
+    Membership,
+    Person,
+    Program,
+    ProgramKind,
+    PulseSchedule,
+    PulseSurvey,
+    PulseWave,
+    Role,
+)
 
 TEAM = "T1"
 Row = TypeVar("Row")
@@ -43,6 +54,27 @@ def program(*, at: datetime, team_id: str = TEAM, **fields: Any) -> Program:
         "updated_at": at,
     }
     return Program(**(values | fields))
+
+
+def person(user_id: str, *, at: datetime, team_id: str = TEAM, **fields: Any) -> Person:
+    """Someone Sprout knows, named by their user id, first seen ``at``."""
+    values: dict[str, Any] = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "name": user_id,
+        "created_at": at,
+        "updated_at": at,
+    }
+    return Person(**(values | fields))
+
+
+def membership(
+    program_id: int, user_id: str, role: Role, *, at: datetime, team_id: str = TEAM
+) -> Membership:
+    """``user_id`` in the program ``program_id`` as ``role``, joined ``at``."""
+    return Membership(
+        team_id=team_id, program_id=program_id, user_id=user_id, role=role, joined_at=at
+    )
 
 
 def survey(

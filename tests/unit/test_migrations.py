@@ -10,7 +10,7 @@ from alembic.operations import Operations
 
 import models
 from bot.db import Database, schema_connection, upgrade
-from models import Membership, Person, ProgramOwner, Role
+from models import Membership, ProgramOwner, Role
 from tests import factories
 
 
@@ -32,14 +32,10 @@ def test_a_sqlite_table_rebuild_keeps_the_rows_that_reference_it(tmp_path: Path)
     with db.session() as session:
         program = factories.program(at=now)
         program.owners.append(ProgramOwner(user_id="U1", team_id="T1"))
-        session.add(Person(team_id="T1", user_id="U1", name="u", created_at=now, updated_at=now))
+        session.add(factories.person("U1", at=now, name="u"))
         session.add(program)
         session.flush()
-        session.add(
-            Membership(
-                team_id="T1", program_id=program.id, user_id="U1", role=Role.MENTEE, joined_at=now
-            )
-        )
+        session.add(factories.membership(program.id, "U1", Role.MENTEE, at=now))
 
     with schema_connection(db.engine) as connection:
         context = MigrationContext.configure(connection, opts={"render_as_batch": True})

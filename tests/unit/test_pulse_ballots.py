@@ -35,10 +35,8 @@ from bot.slack.delivery import enqueue
 from bot.slack.people import PeopleDirectory
 from models import (
     Base,
-    Membership,
     OutboxMessage,
     OutboxStatus,
-    Person,
     PulseAnswer,
     PulseInvitation,
     PulseSchedule,
@@ -85,15 +83,8 @@ def open_wave(
         PulseInvitation(wave_id=wave.id, user_id=u, team_id=TEAM, due_at=NOW) for u in invited
     )
     for user_id, role in (roles or {}).items():
-        session.add(
-            Person(team_id=TEAM, user_id=user_id, name=user_id, created_at=NOW, updated_at=NOW)
-        )
-        session.flush()
-        session.add(
-            Membership(
-                team_id=TEAM, program_id=program.id, user_id=user_id, role=role, joined_at=NOW
-            )
-        )
+        added(session, factories.person(user_id, at=NOW, team_id=TEAM))
+        session.add(factories.membership(program.id, user_id, role, at=NOW, team_id=TEAM))
     session.flush()
     return wave
 

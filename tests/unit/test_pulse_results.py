@@ -29,7 +29,6 @@ from bot.pulse.results import (
 )
 from bot.slack.people import PeopleDirectory
 from models import (
-    Membership,
     Person,
     PulseInvitation,
     PulseSurvey,
@@ -101,17 +100,10 @@ def run_wave(
     session.flush()
     for person, ballot in zip(people, ballots, strict=False):
         if ballot.role is not None and session.get(Person, (TEAM, person)) is None:
+            added(session, factories.person(person, at=NOW, team_id=TEAM))
             session.add(
-                Person(team_id=TEAM, user_id=person, name=person, created_at=NOW, updated_at=NOW)
-            )
-            session.flush()
-            session.add(
-                Membership(
-                    team_id=TEAM,
-                    program_id=survey.program_id,
-                    user_id=person,
-                    role=Role(ballot.role),
-                    joined_at=NOW,
+                factories.membership(
+                    survey.program_id, person, Role(ballot.role), at=NOW, team_id=TEAM
                 )
             )
     session.flush()

@@ -277,26 +277,13 @@ def world(db: Database) -> Database:
         session.add(program)
         for user_id, (timezone, _) in PEOPLE.items():
             session.add(
-                Person(
-                    team_id=TEAM,
-                    user_id=user_id,
-                    name=user_id.lower(),
-                    timezone=timezone,
-                    created_at=MONDAY,
-                    updated_at=MONDAY,
+                factories.person(
+                    user_id, at=MONDAY, team_id=TEAM, name=user_id.lower(), timezone=timezone
                 )
             )
         session.flush()
         for user_id, (_, role) in PEOPLE.items():
-            session.add(
-                Membership(
-                    team_id=TEAM,
-                    program_id=program.id,
-                    user_id=user_id,
-                    role=role,
-                    joined_at=MONDAY,
-                )
-            )
+            session.add(factories.membership(program.id, user_id, role, at=MONDAY, team_id=TEAM))
     return db
 
 
@@ -510,27 +497,10 @@ def test_a_tokyo_member_of_a_los_angeles_program_never_has_two_weekly_waves_open
         program = factories.program(at=friday, team_id=TEAM, timezone="America/Los_Angeles")
         session.add(program)
         for user_id, timezone in (("UTOK", "Asia/Tokyo"), ("ULAX", "America/Los_Angeles")):
-            session.add(
-                Person(
-                    team_id=TEAM,
-                    user_id=user_id,
-                    name=user_id,
-                    timezone=timezone,
-                    created_at=friday,
-                    updated_at=friday,
-                )
-            )
+            session.add(factories.person(user_id, at=friday, team_id=TEAM, timezone=timezone))
         session.flush()
         for user_id, role in (("UTOK", Role.MENTEE), ("ULAX", Role.MENTOR)):
-            session.add(
-                Membership(
-                    team_id=TEAM,
-                    program_id=program.id,
-                    user_id=user_id,
-                    role=role,
-                    joined_at=friday,
-                )
-            )
+            session.add(factories.membership(program.id, user_id, role, at=friday, team_id=TEAM))
         session.add(
             factories.survey(
                 program.id,
