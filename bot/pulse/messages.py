@@ -254,31 +254,23 @@ def survey_modal(form: SurveyForm) -> dict[str, Any]:
             next(o for o in windows if o.value == "3"),
             hint="Counted from the last invitation, so everyone gets the whole time.",
         ),
-        InputBlock(
-            block_id="min_answers",
-            label="Minimum answers before results show",
+        _count(
+            "min_answers",
+            "Minimum answers before results show",
+            least=MIN_MIN_ANSWERS,
+            most=MAX_MIN_ANSWERS,
+            offered=DEFAULT_MIN_ANSWERS,
             hint=f"A wave with fewer answers shows nothing, not even how many answered. At least "
             f"{MIN_MIN_ANSWERS}, so nobody can be picked out.",
-            element=NumberInputElement(
-                action_id="min_answers",
-                is_decimal_allowed=False,
-                min_value=str(MIN_MIN_ANSWERS),
-                max_value=str(MAX_MIN_ANSWERS),
-                initial_value=str(DEFAULT_MIN_ANSWERS),
-            ),
         ),
-        InputBlock(
-            block_id="min_comments",
-            label="Minimum comments before comments show",
+        _count(
+            "min_comments",
+            "Minimum comments before comments show",
+            least=MIN_MIN_ANSWERS,
+            most=MAX_MIN_COMMENTS,
+            offered=DEFAULT_MIN_COMMENTS,
             hint="No fewer than the minimum answers: a comment is easier to recognise than a "
             "number.",
-            element=NumberInputElement(
-                action_id="min_comments",
-                is_decimal_allowed=False,
-                min_value=str(MIN_MIN_ANSWERS),
-                max_value=str(MAX_MIN_COMMENTS),
-                initial_value=str(DEFAULT_MIN_COMMENTS),
-            ),
         ),
         InputBlock(
             block_id="reminder",
@@ -357,6 +349,24 @@ def _select(
         label=label,
         hint=hint,
         element=StaticSelectElement(action_id=block_id, options=choices, initial_option=initial),
+    )
+
+
+def _count(
+    block_id: str, label: str, *, least: int, most: int, offered: int, hint: str
+) -> InputBlock:
+    """A whole number of the survey form, from ``least`` to ``most``, ``offered`` filled in."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        hint=hint,
+        element=NumberInputElement(
+            action_id=block_id,
+            is_decimal_allowed=False,
+            min_value=str(least),
+            max_value=str(most),
+            initial_value=str(offered),
+        ),
     )
 
 
