@@ -13,6 +13,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.events import EventLedger
 from bot.home.service import HomeService
+from bot.insights.export_service import ExportService
+from bot.insights.service import InsightsService
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
 from bot.mentoring.service import Mentoring
@@ -43,6 +45,8 @@ class Services:
     prompts: PromptService
     pulse_results: PulseResultsService
     pulses: PulseService
+    exports: ExportService
+    insights: InsightsService
     deliverer: Deliverer
     outbox: Outbox
 
@@ -53,6 +57,7 @@ class Services:
         programs = ProgramService(db, clock, access, people)
         memberships = MembershipService(db, clock, people)
         pulse_results = PulseResultsService(db, client, access, Outbox(db, clock))
+        insights = InsightsService(db, clock, client, access, programs, Outbox(db, clock))
         return cls(
             settings=settings,
             db=db,
@@ -62,7 +67,9 @@ class Services:
             access=access,
             programs=programs,
             memberships=memberships,
-            home=HomeService(client, db, programs, memberships, access, pulse_results),
+            home=HomeService(
+                client, db, programs, memberships, access, pulse_results, insights=insights
+            ),
             events=EventLedger(db, clock),
             rounds=RoundService(db, clock, people, programs, settings.sprout_admins),
             mentoring=Mentoring.build(db, clock, people, settings.sprout_admins),
@@ -70,6 +77,8 @@ class Services:
             prompts=PromptService(db, clock, access),
             pulse_results=pulse_results,
             pulses=PulseService(db, clock, access, people, settings.sprout_admins),
+            exports=ExportService(db, client, clock, programs),
+            insights=insights,
             deliverer=Deliverer(db, sending_client(client), clock),
             outbox=Outbox(db, clock),
         )

@@ -10,7 +10,9 @@ from bot.services import Services
 from handlers import (
     checkins,
     events,
+    export,
     home,
+    insights,
     membership,
     mentoring,
     pairing,
@@ -37,6 +39,8 @@ def register_all(app: App, services: Services) -> Router:
     prompts.register(app, router, services)
     pulse.register(app, router, services)
     pulse_results.register(app, router, services)
+    export.register(app, router, services)
+    insights.register(app, router, services)
     home.register(app, services)
     router.register(app)
 
