@@ -33,8 +33,8 @@ The data (seeded, the same every run), in one workspace:
 
 What is timed: ``program_metrics(session, team, program, since=None, now=NOW)`` in a fresh
 session, the median of ``--runs`` runs after one warm-up; also with ``since`` one year back, the
-coffee program, and, for scale, a bare ``SELECT COUNT(*) FROM check_ins`` (the floor of any query
-that reads every check-in). One more run records each statement's time, printed slowest first.
+coffee program, and, for scale, ``SELECT COUNT(answered_at) FROM check_ins`` (the floor of any
+query that reads every check-in). One more run records each statement's time, printed slowest first.
 
 The last line is JSON with dashboard_seconds (the mentoring program, whole history), database,
 members, check_ins, and the other figures.
@@ -513,8 +513,9 @@ def dashboard(db: Database, program_id: int, since: datetime | None = None) -> P
 
 
 def floor_query(db: Database) -> int:
+    """One read of a column of every check-in (a bare COUNT(*) would read a small index)."""
     with db.session() as session:
-        return int(session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) or 0)
+        return int(session.scalar(sa.select(sa.func.count(CheckIn.answered_at))) or 0)
 
 
 def median_of(runs: int, work: Callable[[], Any]) -> tuple[float, float, float]:
@@ -584,7 +585,7 @@ def bench(url: str, runs: int) -> dict[str, Any]:
         ("mentoring, whole history", whole),
         ("mentoring, the last year", year),
         ("coffee, whole history", coffee_time),
-        ("COUNT(*) of check_ins", floor),
+        ("COUNT(answered_at)", floor),
     ):
         print(f"  {label:<26} {median:8.3f} s  ({low:.3f} .. {high:.3f})")
     print(f"statements of one run ({len(profile)}), slowest first:")
@@ -596,7 +597,8 @@ def bench(url: str, runs: int) -> dict[str, Any]:
         f"{result.coverage.rate:.1%}, repeats {result.repeat_rate.rate:.2%}, retention "
         f"{result.retention.rate:.1%}, first meeting {result.hours_to_first_meeting:.0f} h, "
         f"check-ins answered {result.check_in_response.rate:.1%}, early closures "
-        f"{result.early_closure.rate:.1%}, still meeting {result.still_meeting_after_term.rate}, "
+        f"{result.early_closure.rate:.1%}, still meeting after the term "
+        f"{result.still_meeting_after_term.rate:.1%}, "
         f"mentees turned mentors {result.mentees_became_mentors}, usefulness months "
         f"{len(result.usefulness_trend)}"
     )
@@ -608,7 +610,7 @@ def bench(url: str, runs: int) -> dict[str, Any]:
         "check_ins": counts.get("check_ins", 0),
         "dashboard_last_year_seconds": round(year[0], 3),
         "coffee_dashboard_seconds": round(coffee_time[0], 3),
-        "count_check_ins_seconds": round(floor[0], 4),
+        "count_answered_at_seconds": round(floor[0], 4),
         "statements": len(profile),
         "slowest_statement_seconds": round(profile[0][0], 3),
         "groups": counts.get("groups", 0),

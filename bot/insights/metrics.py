@@ -83,7 +83,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,7 +100,7 @@ from bot.insights.dataset import (
     Reflection,
     RoundMetrics,
 )
-from bot.insights.sql import hours_between, month_of
+from bot.insights.sql import hours_between, month_of, month_start
 from bot.pulse.results import SurveyResults, load
 from models import (
     Answer,
@@ -160,8 +160,12 @@ def program_metrics(
     )
     if program is None:
         raise ProgramNotFound("That program doesn't exist in this workspace.")
+    if session.get_bind().dialect.name == "postgresql":
+        # The sorts of a big program (check-ins by month, people by round) spill to disk at the
+        # default 4 MB; SET LOCAL lasts until the end of the caller's transaction.
+        session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     window = Window(since, now)
-    rounds, median_hours = _rounds(session, program_id, window)
+    rounds = _rounds(session, program_id, window)
     mentorships = _mentorships(session, program_id, window)
     check_ins = _check_in_counts(session, program_id, window)
     still_meeting = check_ins.met_after_term + _met_after_term_in_group_only(
@@ -175,9 +179,9 @@ def program_metrics(
         since=since,
         now=now,
         participants=_participants(session, program_id, now),
-        rounds=rounds,
-        hours_to_first_meeting=median_hours,
-        ghost_rate=_ghost_rate(session, program_id, window),
+        rounds=rounds.rounds,
+        hours_to_first_meeting=rounds.median_hours,
+        ghost_rate=rounds.ghost_rate,
         check_in_response=check_ins.response,
         usefulness_trend=_usefulness(session, program_id, window),
         goals=_goals(session, program_id, window),
@@ -230,16 +234,22 @@ def _eligible_at(starts_at: Any) -> ColumnElement[bool]:
     )
 
 
-def _rounds(
-    session: Session, program_id: int, window: Window
-) -> tuple[tuple[RoundMetrics, ...], float | None]:
-    """The rounds of the window and the median hours to a first meeting over all their groups."""
+@dataclasses.dataclass(frozen=True)
+class _Rounds:
+    rounds: tuple[RoundMetrics, ...]
+    median_hours: float | None
+    ghost_rate: Ratio
+
+
+def _rounds(session: Session, program_id: int, window: Window) -> _Rounds:
+    """The rounds of the window, the median hours to a first meeting over all their groups,
+    and the ghost rate (it is about the people the rounds introduced)."""
     in_window = sa.and_(Round.program_id == program_id, window.holds(Round.starts_at))
     listed = session.execute(
         sa.select(Round.id, Round.number, Round.starts_at).where(in_window).order_by(Round.number)
     ).all()
     if not listed:
-        return (), None
+        return _Rounds((), None, Ratio(0, 0))
     numbers = {number for _, number, _ in listed}
     groups = _count_by(
         session,
@@ -249,28 +259,29 @@ def _rounds(
         .group_by(Group.round_id),
     )
     met, median_hours = _first_meetings(session, in_window)
-    people = _people_per_round(session, program_id, in_window)
+    people = _people_per_round(session, program_id, window, in_window)
     eligible = _eligible_per_round(session, program_id, in_window)
     repeats = _repeats(session, program_id, window)
     rounds = []
     for round_id, number, starts_at in listed:
         met_groups, median = met.get(round_id, (0, None))
-        matched, retained, extra = people.get(number, (0, 0, 0))
+        counts = people.get(number, _PeopleCounts(0, 0, 0, Ratio(0, 0)))
         rounds.append(
             RoundMetrics(
                 round_id=round_id,
                 number=number,
                 starts_at=starts_at,
                 groups=groups.get(round_id, 0),
-                matched=matched,
-                eligible=eligible.get(round_id, 0) + extra,
+                matched=counts.matched,
+                eligible=eligible.get(round_id, 0) + counts.not_approximated,
                 met_groups=met_groups,
                 repeat_groups=repeats.get(round_id, 0),
                 hours_to_first_meeting=median,
-                retained_next=retained if number + 1 in numbers else None,
+                retained_next=counts.retained if number + 1 in numbers else None,
             )
         )
-    return tuple(rounds), median_hours
+    ghosts = sum((c.ghosts for c in people.values()), Ratio(0, 0))
+    return _Rounds(tuple(rounds), median_hours, ghosts)
 
 
 def _first_meetings(
@@ -326,15 +337,27 @@ def _first_meetings(
     return found, (overall_sum / overall_n if overall_n else None)
 
 
+@dataclasses.dataclass(frozen=True)
+class _PeopleCounts:
+    matched: int
+    retained: int
+    not_approximated: int
+    #: Of the memberships whose person was first introduced (in the window) in this round: those
+    #: the unanswered-introductions rule paused in the window.
+    ghosts: Ratio
+
+
 def _people_per_round(
-    session: Session, program_id: int, in_window: ColumnElement[bool]
-) -> dict[int, tuple[int, int, int]]:
-    """Per round number: people grouped, of them those grouped in the next round too, and
-    those the membership approximation misses.
+    session: Session, program_id: int, window: Window, in_window: ColumnElement[bool]
+) -> dict[int, _PeopleCounts]:
+    """Per round number: people grouped, of them those grouped in the next round too, those
+    the membership approximation misses, and the ghost rate's counts by first introduction.
 
     One window over each person's group memberships in round order: LEAD gives the round of
     their next group, so the last row of each (person, round) run counts the person once (a
-    mentor in two groups of a round has two rows) and says whether they came back next round.
+    mentor in two groups of a round has two rows) and says whether they came back next round;
+    the running MIN is the person's first round, where their membership is counted once for
+    the ghost rate.
     """
     grouped = (
         sa.select(
@@ -344,6 +367,9 @@ def _people_per_round(
             sa.func.lead(Round.number)
             .over(partition_by=GroupMember.user_id, order_by=Round.number)
             .label("next"),
+            sa.func.min(Round.number)
+            .over(partition_by=GroupMember.user_id, order_by=Round.number)
+            .label("first"),
         )
         .join(Group, Group.round_id == Round.id)
         .join(GroupMember, GroupMember.group_id == Group.id)
@@ -352,14 +378,20 @@ def _people_per_round(
     )
     last_of_round = sa.or_(grouped.c.next.is_(None), grouped.c.next != grouped.c.number)
     missed = sa.case((Membership.id.is_(None), 1), (~_eligible_at(grouped.c.starts_at), 1))
+    introduced = sa.and_(grouped.c.number == grouped.c.first, Membership.id.is_not(None))
+    ghosted = sa.and_(introduced, window.holds(Membership.ghost_reset_at))
     return {
-        int(number): (int(matched), int(retained), int(extra))
-        for number, matched, retained, extra in session.execute(
+        int(number): _PeopleCounts(
+            int(matched), int(retained), int(extra), Ratio(int(ghosts), int(firsts))
+        )
+        for number, matched, retained, extra, firsts, ghosts in session.execute(
             sa.select(
                 grouped.c.number,
                 sa.func.count(),
                 sa.func.count(sa.case((grouped.c.next == grouped.c.number + 1, 1))),
                 sa.func.count(missed),
+                sa.func.count(sa.case((introduced, 1))),
+                sa.func.count(sa.case((ghosted, 1))),
             )
             .select_from(grouped)
             .outerjoin(
@@ -378,7 +410,8 @@ def _eligible_per_round(
     session: Session, program_id: int, in_window: ColumnElement[bool]
 ) -> dict[int, int]:
     """Per round: the memberships that approximate the eligible, plus the people the round
-    recorded as unmatched who are not among them (nor grouped in it)."""
+    recorded as unmatched who are not among them (a round records as unmatched only people it
+    did not group, bot.pairing.rounds)."""
     approximated = _count_by(
         session,
         sa.select(Round.id, sa.func.count(Membership.id))
@@ -389,12 +422,6 @@ def _eligible_per_round(
         )
         .where(in_window)
         .group_by(Round.id),
-    )
-    grouped_too = (
-        sa.select(GroupMember.user_id)
-        .join(Group, Group.id == GroupMember.group_id)
-        .where(Group.round_id == Unmatched.round_id, GroupMember.user_id == Unmatched.user_id)
-        .exists()
     )
     unmatched = _count_by(
         session,
@@ -407,7 +434,6 @@ def _eligible_per_round(
         .where(
             in_window,
             sa.or_(Membership.id.is_(None), ~_eligible_at(Round.starts_at)),
-            ~grouped_too,
         )
         .group_by(Unmatched.round_id),
     )
@@ -486,27 +512,6 @@ def _participants(session: Session, program_id: int, now: datetime) -> Participa
         deactivated=counts.get("deactivated", 0),
         left=counts.get("left", 0),
     )
-
-
-def _ghost_rate(session: Session, program_id: int, window: Window) -> Ratio:
-    introduced = (
-        sa.select(GroupMember.group_id)
-        .join(Group, Group.id == GroupMember.group_id)
-        .join(Round, Round.id == Group.round_id)
-        .where(
-            GroupMember.user_id == Membership.user_id,
-            Round.program_id == program_id,
-            window.holds(Round.starts_at),
-        )
-        .exists()
-    )
-    ghosted = sa.case((window.holds(Membership.ghost_reset_at), 1))
-    row = session.execute(
-        sa.select(sa.func.count(), sa.func.count(ghosted)).where(
-            Membership.program_id == program_id, introduced
-        )
-    ).one()
-    return Ratio(int(row[1]), int(row[0]))
 
 
 def _became_mentors(session: Session, team_id: str, program_id: int, window: Window) -> int:
@@ -655,32 +660,58 @@ def _met_after_term_in_group_only(session: Session, program_id: int, window: Win
 
 def _usefulness(session: Session, program_id: int, window: Window) -> tuple[MonthlyUsefulness, ...]:
     """Rated check-ins sent in the window, by the UTC month of the answer; only months in which
-    at least MIN_RATERS different people rated."""
+    at least MIN_RATERS different people rated.
+
+    The same numbers in the shape each database computes fastest: PostgreSQL hashes (month,
+    person) and then months, where COUNT(DISTINCT) would sort every month's rows once more;
+    SQLite, which sorts for every GROUP BY, does one sort by month and counts people as it goes.
+    """
     month = month_of(CheckIn.answered_at).label("month")
-    rows = session.execute(
-        sa.select(
-            month,
+    rated = sa.and_(
+        Mentorship.program_id == program_id,
+        window.holds(CheckIn.sent_at),
+        CheckIn.usefulness.is_not(None),
+        CheckIn.answered_at.is_not(None),
+    )
+    query: sa.Select[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        per_person = (
+            sa.select(
+                month,
+                sa.func.count().label("ratings"),
+                sa.func.sum(CheckIn.usefulness).label("total"),
+            )
+            .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+            .where(rated)
+            .group_by(month, CheckIn.user_id)
+            .subquery("per_person")
+        )
+        query = sa.select(
+            per_person.c.month,
+            sa.func.sum(per_person.c.ratings),
+            sa.func.sum(per_person.c.total),
             sa.func.count(),
-            sa.func.sum(CheckIn.usefulness),
-            sa.func.count(sa.distinct(CheckIn.user_id)),
+        ).group_by(per_person.c.month)
+    else:
+        query = (
+            sa.select(
+                month,
+                sa.func.count(),
+                sa.func.sum(CheckIn.usefulness),
+                sa.func.count(sa.distinct(CheckIn.user_id)),
+            )
+            .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
+            .where(rated)
+            .group_by(month)
         )
-        .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
-        .where(
-            Mentorship.program_id == program_id,
-            window.holds(CheckIn.sent_at),
-            CheckIn.usefulness.is_not(None),
-            CheckIn.answered_at.is_not(None),
-        )
-        .group_by(month)
-    ).all()
+    rows = session.execute(query).all()
     trend = []
     for month_key, ratings, total, raters in rows:
         if month_key is None or int(raters) < MIN_RATERS:
             continue
-        year, number = (int(part) for part in str(month_key).split("-"))
         trend.append(
             MonthlyUsefulness(
-                month=date(year, number, 1),
+                month=month_start(month_key),
                 mean=float(total or 0) / int(ratings),
                 ratings=int(ratings),
                 raters=int(raters),
