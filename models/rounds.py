@@ -113,8 +113,9 @@ class Mentorship(Base):
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"))
     mentor_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     mentee_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    #: Indexed: deleting groups (a program, its rounds) sets this to null row by row otherwise.
     group_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("groups.id", ondelete="SET NULL"), default=None
+        sa.ForeignKey("groups.id", ondelete="SET NULL"), default=None, index=True
     )
     started_at: Mapped[datetime]
     term_ends_at: Mapped[datetime]
