@@ -5,9 +5,9 @@ What leaves, and what deliberately stays behind:
 
 * pairings.csv and meetings.csv name people: the owner runs the program and already sees who
   was introduced to whom and whether they said they met.
-* checkin_aggregates.csv holds only per-month counts, computed in SQL; no single person's check-in
-  answer (nor any note) is ever read into Python, let alone written. The usefulness mean appears
-  only for a month in which at least :data:`USEFULNESS_MIN_RATERS` different people rated.
+* checkin_aggregates.csv holds only per-month counts of check-ins sent and answered, computed in
+  SQL; nothing about what anyone answered, because a late or changed answer would move a past
+  month's figure by one person's answer between two exports.
 * goals.csv has each goal's status and dates, never its words (``what`` and ``measure``): the
   pair wrote them for each other, and a goal says more about a person than any number here.
 * pulse_results.csv is what :func:`bot.pulse.results.load` shows and nothing else: a wave or a
@@ -37,7 +37,6 @@ from models import (
     CheckIn,
     Goal,
     Group,
-    MeetingAnswer,
     Mentorship,
     Person,
     Program,
@@ -48,7 +47,6 @@ from models import (
 )
 
 #: A month's usefulness mean is shown only when at least this many different people rated in it.
-USEFULNESS_MIN_RATERS = 3
 #: Cells starting with one of these are read as formulas by spreadsheets (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROLE_ORDER = {"mentor": 0, "both": 1, "mentee": 2, "peer": 3}
@@ -76,9 +74,8 @@ FILES: tuple[ExportFile, ...] = (
     ),
     ExportFile(
         "checkin_aggregates.csv",
-        "per ended month: check-ins sent and answered, response rate, meetings reported, and "
-        f"the usefulness mean when at least {USEFULNESS_MIN_RATERS} people rated; no answers "
-        "or notes of anyone",
+        "per ended month: check-ins sent and answered, and the response rate; nothing anyone "
+        "answered (usefulness by month is in /mentor report, once final)",
     ),
     ExportFile(
         "goals.csv",
@@ -263,22 +260,18 @@ def ended_months(
 def checkin_aggregates(
     session: Session, program: Program, tz: tzinfo, now: datetime
 ) -> list[list[Cell]]:
-    """Per month of ``sent_at``: counts over the check-ins sent in it, grouped in SQL.
+    """Per month of ``sent_at``: how many check-ins went out and how many were answered.
+
+    Nothing about what people answered: a check-in can be answered, and "did you meet" changed,
+    long after its month ended, so any answer-derived count for a past month could move by one
+    person's answer between two exports and give it away by subtraction. How useful meetings
+    were is in ``/mentor report``, by months whose figure is final.
 
     The month of a check-in is labelled by a CASE over the months' bounds (computed here in the
     program's zone), in a subquery, so that PostgreSQL groups by a column rather than by an
     expression full of parameters; only one row per month comes back.
     """
-    header: list[Cell] = [
-        "month",
-        "checkins_sent",
-        "checkins_answered",
-        "response_rate",
-        "usefulness_mean",
-        "met",
-        "rescheduled",
-        "not_met",
-    ]
+    header: list[Cell] = ["month", "checkins_sent", "checkins_answered", "response_rate"]
     of_program = sa.and_(
         Mentorship.id == CheckIn.mentorship_id,
         Mentorship.program_id == program.id,
@@ -295,56 +288,19 @@ def checkin_aggregates(
         ],
         else_=None,
     )
-    rated = CheckIn.usefulness.is_not(None)
     sent = (
-        sa.select(
-            label.label("month"),
-            CheckIn.answered_at,
-            CheckIn.usefulness,
-            CheckIn.met,
-            sa.case((rated, CheckIn.user_id), else_=None).label("rater"),
-        )
+        sa.select(label.label("month"), CheckIn.answered_at)
         .where(of_program, CheckIn.sent_at >= months[0][1], CheckIn.sent_at < months[-1][2])
         .subquery("sent")
     )
-
-    def answered(value: MeetingAnswer) -> sa.ColumnElement[int]:
-        return sa.func.sum(sa.case((sent.c.met == value, 1), else_=0))
-
-    query = sa.select(
-        sent.c.month,
-        sa.func.count(),
-        sa.func.count(sent.c.answered_at),
-        sa.func.count(sent.c.usefulness),
-        sa.func.sum(sent.c.usefulness),
-        sa.func.count(sa.distinct(sent.c.rater)),
-        answered(MeetingAnswer.MET),
-        answered(MeetingAnswer.RESCHEDULED),
-        answered(MeetingAnswer.NOT_MET),
-    ).group_by(sent.c.month)
+    query = sa.select(sent.c.month, sa.func.count(), sa.func.count(sent.c.answered_at)).group_by(
+        sent.c.month
+    )
     found = {row[0]: row[1:] for row in session.execute(query)}
     rows: list[list[Cell]] = [header]
     for name, _, _ in months:
-        n_sent, n_answered, ratings, total, raters, met, rescheduled, not_met = found.get(
-            name, (0, 0, 0, 0, 0, 0, 0, 0)
-        )
-        mean = (
-            round(float(total) / int(ratings), 2)
-            if int(raters) >= USEFULNESS_MIN_RATERS and ratings
-            else None
-        )
-        rows.append(
-            [
-                name,
-                int(n_sent),
-                int(n_answered),
-                ratio(int(n_answered), int(n_sent)),
-                mean,
-                int(met or 0),
-                int(rescheduled or 0),
-                int(not_met or 0),
-            ]
-        )
+        n_sent, n_answered = found.get(name, (0, 0))
+        rows.append([name, int(n_sent), int(n_answered), ratio(int(n_answered), int(n_sent))])
     return rows
 
 
