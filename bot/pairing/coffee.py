@@ -20,6 +20,8 @@ BLOCKED_COST = 10**6
 #: How far the greedy passes look ahead for someone who fits, and how many groups a swap tries.
 SCAN = 64
 MAX_GROUP_SIZE = 4
+#: Fresh greedy orders tried when swaps leave an avoidable repeat.
+RESTARTS = 16
 
 
 @dataclass(frozen=True)
@@ -168,13 +170,29 @@ def _pairs_of(members: Sequence[str]) -> list[frozenset[str]]:
 
 
 def _pairs(people: list[str], rules: _Rules, rng: random.Random) -> list[list[str]]:
+    """Greedy pairs repaired by swaps; if a repeat is left, a few fresh orders are tried.
+
+    Swapping one person at a time can get stuck where only a three-way exchange would free a
+    pair; another order of the greedy pass usually finds a grouping without the repeat, and
+    it is cheap beside the round, so up to RESTARTS orders are tried and the best kept.
+    """
     if len(people) <= EXACT_UP_TO:
         return _exact_pairs(tuple(people), rules)
-    pairs, single = _greedy_pairs(people, rules)
-    if single is not None:
-        _add_third(pairs, single, rules)
-    _repair(pairs, rules, rng)
-    return pairs
+    best: tuple[int, list[list[str]]] | None = None
+    order = list(people)
+    for _ in range(RESTARTS + 1):
+        pairs, single = _greedy_pairs(order, rules)
+        if single is not None:
+            _add_third(pairs, single, rules)
+        _repair(pairs, rules, rng)
+        cost = sum(rules.group_cost(group) for group in pairs)
+        if best is None or cost < best[0]:
+            best = (cost, pairs)
+        if cost == 0:
+            break
+        rng.shuffle(order)
+    assert best is not None
+    return best[1]
 
 
 def _exact_pairs(people: tuple[str, ...], rules: _Rules) -> list[list[str]]:
