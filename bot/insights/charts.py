@@ -1,10 +1,8 @@
 """One PNG of a program's insights: met rate and coverage per round, usefulness by month, and
 the people in it now.
 
-Drawn as bot/pulse/charts.py draws: matplotlib's object API on the Agg canvas (no pyplot, so
-no global figure state shared between Bolt's worker threads), only the fonts matplotlib ships,
-matplotlib imported on the first chart, and one chart drawn at a time (the lock is pulse's, so
-a pulse chart and an insights chart never draw at once either).
+Drawn with what bot/charts.py shares with the pulse charts: the Agg canvas, the palette, and
+one lock, so a pulse chart and an insights chart never draw at once either.
 
 The chart is built from :class:`ProgramMetrics` alone, which holds counts, not answers; its
 titles name the program and what is measured, never a person. Usefulness comes in already cut
@@ -14,14 +12,13 @@ cuts it again, so no caller can chart a month that may still change.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.charts import DRAWING, GREEN, GREY, INK, RED, new_figure, note, plain, png, style
 from bot.insights.dataset import MonthlyUsefulness, ProgramMetrics, Ratio, RoundMetrics
 from bot.insights.metrics import MIN_RATERS
 from bot.insights.report import final_usefulness, month_label
-from bot.pulse.charts import _DRAWING, DPI, GREEN, GREY, INK, RED, WIDTH_INCHES, plain
 from models import ProgramKind
 
 if TYPE_CHECKING:
@@ -43,20 +40,13 @@ def program_chart(
     shown = final_usefulness(usefulness, timezone, metrics.now)
     if not metrics.rounds and not shown and metrics.participants.total == 0:
         return None
-    with _DRAWING:
+    with DRAWING:
         return _draw(metrics, shown)
 
 
 def _draw(metrics: ProgramMetrics, usefulness: Sequence[MonthlyUsefulness]) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     mentoring = metrics.kind is ProgramKind.MENTORING
-    figure = Figure(figsize=(WIDTH_INCHES, 0.8 + ROW_INCHES * 2), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    figure.suptitle(
-        plain(f"{metrics.program_name}: program insights", 80, 1), fontsize=15, color=INK
-    )
+    figure = new_figure(ROW_INCHES * 2, f"{metrics.program_name}: program insights")
     grid = figure.add_gridspec(2, 2)
     rounds = list(metrics.rounds)[-MAX_ROUNDS_CHARTED:]
     _per_round(
@@ -74,23 +64,18 @@ def _draw(metrics: ProgramMetrics, usefulness: Sequence[MonthlyUsefulness]) -> b
         _participants(figure.add_subplot(grid[1, 1]), metrics)
     else:
         _participants(figure.add_subplot(grid[1, :]), metrics)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return png(figure)
 
 
 def _style(axes: Axes, title: str) -> None:
-    axes.set_title(plain(title, 60, 1), loc="left", fontsize=11, color=INK)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.tick_params(colors=INK, labelsize=9)
+    style(axes, plain(title, 60, 1))
 
 
 def _note(axes: Axes, text: str) -> None:
+    """An empty panel: no ticks, only why it is empty."""
     axes.set_xticks([])
     axes.set_yticks([])
-    axes.text(
-        0.5, 0.5, text, transform=axes.transAxes, ha="center", va="center", fontsize=10, color=GREY
-    )
+    note(axes, text)
 
 
 def _per_round(axes: Axes, title: str, points: list[tuple[int, Ratio]]) -> None:

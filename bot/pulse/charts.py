@@ -1,53 +1,40 @@
 """One PNG per survey: participation, and per question its trend and the latest distribution.
 
-Drawn with matplotlib's object API on the Agg canvas: no pyplot, so no global figure state shared
-between Bolt's worker threads, no display, and only the fonts matplotlib ships (DejaVu Sans), so
-nothing is fetched at run time. The chart is built from :class:`SurveyResults` alone, which holds
-no numbers below *k*, and its titles are the survey's name and its questions: nothing about a
-person.
-
-matplotlib is imported on the first chart, not when Sprout starts (it costs a second the first
-time, building its font cache), and charts are drawn one at a time: matplotlib makes no promise
-about threads even on separate figures.
+The chart is built from :class:`SurveyResults` alone, which holds no numbers below *k*, and its
+titles are the survey's name and its questions: nothing about a person. bot/charts.py has what
+every chart shares (the canvas, the palette, one chart drawn at a time).
 """
 
 from __future__ import annotations
 
-import io
 import math
-import textwrap
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.charts import (
+    DRAWING,
+    GREEN,
+    GREY,
+    INK,
+    LIGHT_GREEN,
+    RED,
+    new_figure,
+    note,
+    plain,
+    png,
+    style,
+)
 from bot.pulse.results import Question, QuestionResult, SurveyResults, WaveResult
 from models import QuestionKind
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-_DRAWING = threading.Lock()
-
-GREEN = "#2e7d32"
-LIGHT_GREEN = "#81c784"
-GREY = "#9e9e9e"
-RED = "#c62828"
-INK = "#212121"
-DPI = 100
-WIDTH_INCHES = 10.0
 ROW_INCHES = 2.5
 #: A survey rarely has more; beyond this the chart would be too tall to read in Slack.
 MAX_QUESTIONS_CHARTED = 10
 #: Up to this many waves each gets its own label and value; beyond, the axis is plain numbers.
 MAX_LABELLED_WAVES = 12
-
-
-def plain(text: str, width: int = 70, lines: int = 2) -> str:
-    """Text as matplotlib should print it: ``$`` would start mathtext, long lines wrap."""
-    wrapped = textwrap.wrap(" ".join(text.split()), width) or [""]
-    if len(wrapped) > lines:
-        wrapped = [*wrapped[: lines - 1], wrapped[lines - 1][: width - 1] + "…"]
-    return "\n".join(wrapped).replace("$", r"\$")
 
 
 def survey_chart(results: SurveyResults) -> bytes | None:
@@ -56,19 +43,13 @@ def survey_chart(results: SurveyResults) -> bytes | None:
     if latest is None:
         return None
     charted = [q for q in results.questions if q.charted][:MAX_QUESTIONS_CHARTED]
-    with _DRAWING:
+    with DRAWING:
         return _draw(results, latest, charted)
 
 
 def _draw(results: SurveyResults, latest: WaveResult, charted: list[Question]) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     rows = 1 + len(charted)
-    figure = Figure(figsize=(WIDTH_INCHES, 0.8 + ROW_INCHES * rows), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    title = f"{results.name}: results up to wave {latest.number}"
-    figure.suptitle(plain(title, 80, 1), fontsize=15, color=INK)
+    figure = new_figure(ROW_INCHES * rows, f"{results.name}: results up to wave {latest.number}")
     grid = figure.add_gridspec(rows, 2, width_ratios=(3, 2))
     _participation(figure.add_subplot(grid[0, :]), results)
     for row, question in enumerate(charted, start=1):
@@ -78,15 +59,7 @@ def _draw(results: SurveyResults, latest: WaveResult, charted: list[Question]) -
             _distribution(figure.add_subplot(grid[row, 1]), question, result, latest)
         else:
             _distribution(figure.add_subplot(grid[row, :]), question, result, latest)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def _style(axes: Axes, title: str) -> None:
-    axes.set_title(title, loc="left", fontsize=11, color=INK)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.tick_params(colors=INK, labelsize=9)
+    return png(figure)
 
 
 def _wave_axis(axes: Axes, numbers: list[int]) -> None:
@@ -133,7 +106,7 @@ def _line(axes: Axes, points: list[tuple[int, float]], label: Callable[[float], 
 
 
 def _participation(axes: Axes, results: SurveyResults) -> None:
-    _style(axes, f"Participation: closed waves where at least {results.k} people answered")
+    style(axes, f"Participation: closed waves where at least {results.k} people answered")
     points = [(n, 100 * rate) for n, rate in results.participation_trend()]
     _line(axes, points, lambda rate: f"{rate:.0f}%")
     axes.set_ylim(0, 110)
@@ -143,7 +116,7 @@ def _participation(axes: Axes, results: SurveyResults) -> None:
 def _trend(axes: Axes, results: SurveyResults, question: Question) -> None:
     points = results.trend(question.index)
     enps = question.kind is QuestionKind.ENPS
-    _style(axes, plain(f"{question.index + 1}. {question.text}"))
+    style(axes, plain(f"{question.index + 1}. {question.text}"))
     _line(axes, points, (lambda v: f"{v:+.0f}") if enps else (lambda v: f"{v:.2f}"))
     if enps:
         axes.axhline(0, color=GREY, linewidth=0.8)
@@ -154,7 +127,7 @@ def _trend(axes: Axes, results: SurveyResults, question: Question) -> None:
         axes.set_yticks([1, 2, 3, 4, 5])
         axes.set_ylabel("mean (1-5)")
     if not points:
-        _note(axes, "No wave has had enough answers to this question yet")
+        note(axes, "No wave has had enough answers to this question yet")
 
 
 def _distribution(
@@ -163,12 +136,12 @@ def _distribution(
     title = f"Wave {wave.number}"
     if not question.has_score:
         title = plain(f"{question.index + 1}. {question.text}") + f"  (wave {wave.number})"
-    _style(axes, title)
+    style(axes, title)
     stats = result.stats if result is not None else None
     if stats is None:
         axes.set_xticks([])
         axes.set_yticks([])
-        _note(axes, f"Not enough answers in wave {wave.number}")
+        note(axes, f"Not enough answers in wave {wave.number}")
         return
     shares = [100 * stats.share(i) for i in range(len(stats.distribution))]
     labels = list(question.labels)
@@ -210,10 +183,4 @@ def _distribution(
         fontsize=10,
         color=INK,
         bbox={"facecolor": "white", "edgecolor": LIGHT_GREEN},
-    )
-
-
-def _note(axes: Axes, text: str) -> None:
-    axes.text(
-        0.5, 0.5, text, transform=axes.transAxes, ha="center", va="center", fontsize=10, color=GREY
     )
