@@ -98,7 +98,7 @@ class LocalSlack:
         self.sandbox = SlackSandbox(workspace, wall_clock=lambda: self.clock.now().timestamp())
         self._secret = secrets.token_hex(16)
         self._time_lock = threading.Lock()
-        self._settle_until = 0.0
+        self._settle_until: float | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._running: _Running | None = None
@@ -186,8 +186,11 @@ class LocalSlack:
         running = self._started
         with self._time_lock:
             self._settle_until = time.monotonic() + SETTLE_BUDGET_SECONDS
-            sync_programs(running.scheduler, running.sprout.services)
-            fired = running.time_machine.advance(delta)
+            try:
+                sync_programs(running.scheduler, running.sprout.services)
+                fired = running.time_machine.advance(delta)
+            finally:
+                self._settle_until = None
         return describe(fired)
 
     def advance_to_next_round(self) -> list[str]:
@@ -210,7 +213,9 @@ class LocalSlack:
         month-long jump by seconds, not by five seconds a job.
         """
         outbox = self.sprout.services.outbox
-        deadline = min(time.monotonic() + timeout, self._settle_until)
+        deadline = time.monotonic() + timeout
+        if self._settle_until is not None:  # inside a jump: its shared budget bounds the wait
+            deadline = min(deadline, self._settle_until)
         while outbox.due_count() and time.monotonic() < deadline:
             time.sleep(0.05)
 
