@@ -6,6 +6,7 @@ against the migrations.
 
 from models.base import Base
 from models.events import ProcessedEvent
+from models.insights import InsightSnapshot
 from models.mentoring import (
     Agreement,
     CheckIn,
@@ -71,6 +72,7 @@ __all__ = [
     "GoalStatus",
     "Group",
     "GroupMember",
+    "InsightSnapshot",
     "MeetingAnswer",
     "Membership",
     "MembershipStatus",
