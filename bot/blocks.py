@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -43,6 +43,12 @@ def escape_keeping_mentions(text: str) -> str:
 def slack_date(instant: datetime, fallback: str) -> str:
     """A date each reader sees in their own time zone (Slack's date formatting)."""
     return f"<!date^{int(instant.timestamp())}^{{date_long}}|{fallback}>"
+
+
+def slack_moment(instant: datetime) -> str:
+    """A day and time each reader sees in their own zone ("today at 9:05 AM"); UTC as fallback."""
+    fallback = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def clip(text: str, limit: int) -> str:

@@ -15,6 +15,7 @@ from bot.events import EventLedger
 from bot.home.service import HomeService
 from bot.insights.export_service import ExportService
 from bot.insights.service import InsightsService
+from bot.insights.snapshots import InsightSnapshots
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService
 from bot.mentoring.service import Mentoring
@@ -47,6 +48,7 @@ class Services:
     pulses: PulseService
     exports: ExportService
     insights: InsightsService
+    insight_snapshots: InsightSnapshots
     deliverer: Deliverer
     outbox: Outbox
 
@@ -58,6 +60,7 @@ class Services:
         memberships = MembershipService(db, clock, people)
         pulse_results = PulseResultsService(db, client, access, Outbox(db, clock))
         insights = InsightsService(db, clock, client, access, programs, Outbox(db, clock))
+        snapshots = InsightSnapshots(db, clock, client)
         return cls(
             settings=settings,
             db=db,
@@ -68,7 +71,7 @@ class Services:
             programs=programs,
             memberships=memberships,
             home=HomeService(
-                client, db, programs, memberships, access, pulse_results, insights=insights
+                client, db, programs, memberships, access, pulse_results, insights=snapshots
             ),
             events=EventLedger(db, clock),
             rounds=RoundService(db, clock, people, programs, settings.sprout_admins),
@@ -79,6 +82,7 @@ class Services:
             pulses=PulseService(db, clock, access, people, settings.sprout_admins),
             exports=ExportService(db, client, clock, programs),
             insights=insights,
+            insight_snapshots=snapshots,
             deliverer=Deliverer(db, sending_client(client), clock),
             outbox=Outbox(db, clock),
         )

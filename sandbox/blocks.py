@@ -95,6 +95,28 @@ def view_errors(view: object) -> list[str]:
     return errors
 
 
+def slack_file_references(blocks: object, pointer: str) -> Iterator[tuple[str, JsonDict]]:
+    """Each ``slack_file`` object of an image block or image element in ``blocks``, with its
+    JSON pointer: images by file id, which Slack resolves against its files on receipt."""
+    if not isinstance(blocks, list):
+        return
+    for index, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue
+        here = f"{pointer}/{index}"
+        candidates: list[tuple[str, object]] = [(here, block)]
+        accessory = block.get("accessory")
+        candidates.append((f"{here}/accessory", accessory))
+        elements = block.get("elements") if block.get("type") == "context" else None
+        if isinstance(elements, list):
+            candidates.extend((f"{here}/elements/{i}", e) for i, e in enumerate(elements))
+        for where, item in candidates:
+            if isinstance(item, dict) and item.get("type") == "image":
+                reference = item.get("slack_file")
+                if isinstance(reference, dict):
+                    yield f"{where}/slack_file", reference
+
+
 def _interactive_elements(block: JsonDict) -> Iterator[JsonDict]:
     """The elements a person can act on inside one block, in display order."""
     if block.get("type") in ("actions", "context_actions"):

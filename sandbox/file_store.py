@@ -24,6 +24,8 @@ MAX_FILE_BYTES = 1_000_000_000
 MAX_ALT_TEXT = 1000
 #: Upload URLs are ``<sandbox>/upload/v1/<token>``, like Slack's ``files.slack.com/upload/v1/…``.
 UPLOAD_PATH = "/upload/v1/"
+#: What an image block's ``slack_file`` may point at (Slack: "png, jpg, jpeg, and gif").
+IMAGE_FILETYPES = frozenset({"png", "jpg", "jpeg", "gif"})
 
 
 @dataclass
@@ -135,6 +137,19 @@ class FileStore:
 
     def get(self, file_id: str) -> StoredFile | None:
         return self._files.get(file_id)
+
+    def delete(self, file_id: str) -> None:
+        """files.delete: a completed file goes, and every reference to it stops working."""
+        stored = self._files.get(file_id)
+        if stored is None or not stored.completed:
+            raise ApiError("file_not_found")
+        del self._files[file_id]
+
+    def shows_as_image(self, file_id: str) -> bool:
+        """Whether a ``slack_file`` reference to ``file_id`` would render: a completed upload
+        (shared or kept private to the app, which posts the blocks) of a png, jpg or gif."""
+        stored = self._files.get(file_id)
+        return stored is not None and stored.completed and stored.filetype in IMAGE_FILETYPES
 
     def completed(self) -> list[UploadedFile]:
         """Completed uploads in the order they were reserved."""

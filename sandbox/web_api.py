@@ -401,6 +401,11 @@ class SlackSandbox:
         with self._lock:
             return self._state.files.completed()
 
+    def delete_file(self, file_id: str) -> None:
+        """Someone deletes the file in Slack (a workspace admin, say): references stop working."""
+        with self._lock:
+            self._state.files.delete(file_id)
+
     def wait_for_upload(
         self, predicate: Callable[[UploadedFile], bool] | None = None, timeout: float = 5.0
     ) -> UploadedFile:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.blocks import clip
 from bot.charts import DRAWING, GREEN, GREY, INK, RED, new_figure, note, plain, png, style
 from bot.insights.dataset import MonthlyUsefulness, ProgramMetrics, Ratio, RoundMetrics
 from bot.insights.metrics import MIN_RATERS
@@ -176,3 +177,15 @@ def _participants(axes: Axes, metrics: ProgramMetrics) -> None:
 def rounds_charted(rounds: Sequence[RoundMetrics]) -> int:
     """How many of ``rounds`` the chart shows (the alt text says so)."""
     return min(len(rounds), MAX_ROUNDS_CHARTED)
+
+
+def chart_alt_text(metrics: ProgramMetrics) -> str:
+    """What the chart shows, for screen readers (Slack allows 1,000 characters)."""
+    charted = rounds_charted(metrics.rounds)
+    parts = [
+        f"met rate and coverage of the last {charted} rounds" if charted else "no rounds yet",
+        "the people in the program now",
+    ]
+    if metrics.kind is ProgramKind.MENTORING:
+        parts.append("how useful meetings were, by month")
+    return clip(f"Chart of {metrics.program_name}: " + "; ".join(parts) + ".", 1000)

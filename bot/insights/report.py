@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, ImageBlock
+from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.blocks import (
     SECTION_LIMIT,
@@ -38,6 +39,7 @@ from bot.blocks import (
     header,
     section,
     slack_date,
+    slack_moment,
     to_dicts,
 )
 from bot.checkins.schedule import local_instant, zone
@@ -194,37 +196,75 @@ def headline_text(metrics: ProgramMetrics) -> str:
 
 @dataclass(frozen=True)
 class HomeHeadline:
-    """One program's headline on the Home tab."""
+    """One program's headline on the Home tab, as last computed (bot/insights/snapshots.py)."""
 
     program_id: int
     program_name: str
     text: str
+    computed_at: datetime
+    #: The chart, uploaded private to the app, for an image block; None when there is none.
+    chart_file_id: str | None = None
+    chart_alt_text: str | None = None
 
 
 def home_blocks(headlines: Sequence[HomeHeadline], hidden: int, room: int) -> list[Block]:
     """The Home tab's "Program insights" in at most ``room`` blocks (none if it can't fit one).
 
-    ``hidden`` programs were left out before their numbers were computed.
+    Each program takes its headline (with the button that DMs the full report) and, when there
+    is one, its chart. ``hidden`` programs were left out before their numbers were read.
     """
     if not headlines or room < 4:
         return []
-    shown = list(headlines[: room - 3])
     blocks: list[Block] = [divider(), header("Program insights")]
-    for item in shown:
-        blocks.append(
+    shown = 0
+    for item in headlines:
+        program_blocks: list[Block] = [
             section(
                 f"*{escape(item.program_name)}*\n{item.text}",
                 accessory=button(
                     "Send me the report with charts", SEND_REPORT, str(item.program_id)
                 ),
             )
-        )
-    more = hidden + len(headlines) - len(shown)
-    note = "Since each program began; goals and check-ins are for mentoring programs."
+        ]
+        if item.chart_file_id is not None:
+            program_blocks.append(
+                ImageBlock(
+                    slack_file=SlackFile(id=item.chart_file_id),
+                    alt_text=item.chart_alt_text or f"Chart of {item.program_name}",
+                )
+            )
+        if len(blocks) + len(program_blocks) + 1 > room:
+            break
+        blocks.extend(program_blocks)
+        shown += 1
+    if shown == 0:
+        return []
+    oldest = min(h.computed_at for h in headlines[:shown])
+    note = (
+        "Since each program began; goals and check-ins are for mentoring programs. "
+        f"Updated hourly, last {slack_moment(oldest)}; the report button has them as of now."
+    )
+    more = hidden + len(headlines) - shown
     if more > 0:
         note += f" …and {more} more: `/mentor report <program>`."
     blocks.append(context(note))
     return blocks
+
+
+def without_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``blocks`` less the charts that point at Slack files, for when Slack refuses one."""
+    return [b for b in blocks if not (b.get("type") == "image" and "slack_file" in b)]
+
+
+def slack_file_ids(blocks: list[dict[str, Any]]) -> list[str]:
+    """The file ids the image blocks of ``blocks`` show."""
+    return [
+        str(b["slack_file"]["id"])
+        for b in blocks
+        if b.get("type") == "image"
+        and isinstance(b.get("slack_file"), dict)
+        and "id" in b["slack_file"]
+    ]
 
 
 # -- the full report ------------------------------------------------------------------------------

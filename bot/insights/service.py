@@ -1,5 +1,5 @@
 """Who may read a program's insights, and sending them: a chart into the DM and the numbers as
-text; and the headline numbers for the Home tab.
+text. (The Home tab's headlines are bot/insights/snapshots.py.)
 
 Insights are for Sprout admins and the program's owners. The chart goes up with Slack's
 external upload (bot/slack/files.py, files:write) into the person's DM with Sprout; the text
@@ -15,7 +15,7 @@ it, and a difference of one person's ratings is that person's answer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -28,14 +28,14 @@ from bot.checkins.schedule import local_instant, zone
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotAllowed, UserFacingError
-from bot.insights.charts import program_chart, rounds_charted
+from bot.insights.charts import chart_alt_text, program_chart
 from bot.insights.dataset import MonthlyUsefulness, ProgramMetrics
 from bot.insights.metrics import program_metrics, quotable_reflections
-from bot.insights.report import HomeHeadline, headline_text, report_message
+from bot.insights.report import report_message
 from bot.membership.programs import ProgramService
 from bot.slack.delivery import Outbox, Priority
 from bot.slack.files import upload_to_dm
-from models import Program, ProgramKind
+from models import Program
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class InsightsService:
                     filename=f"insights-{program.id}.png",
                     title=clip(f"{program.name}: program insights", 200),
                     comment=f"Chart of “{program.name}”",
-                    alt_text=_alt_text(metrics),
+                    alt_text=chart_alt_text(metrics),
                 )
             except SlackApiError as failure:
                 error = str(failure.response.get("error"))
@@ -176,39 +176,8 @@ class InsightsService:
         )
         return Sent(program.name, file_id, error)
 
-    # -- the headline -------------------------------------------------------------------------
-
-    def headline(self, team_id: str, program_id: int) -> str:
-        """The program's headline numbers since it began, as Block Kit text."""
-        with self._db.session() as session:
-            metrics = program_metrics(
-                session, team_id, program_id, since=None, now=self._clock.now()
-            )
-        return headline_text(metrics)
-
-    def home_headlines(self, team_id: str, programs: Sequence[Program]) -> list[HomeHeadline]:
-        """The headlines of ``programs`` (already limited by the caller), in one session."""
-        now = self._clock.now()
-        found = []
-        with self._db.session() as session:
-            for program in programs:
-                metrics = program_metrics(session, team_id, program.id, since=None, now=now)
-                found.append(HomeHeadline(program.id, program.name, headline_text(metrics)))
-        return found
-
 
 def usefulness_reaching(metrics: ProgramMetrics, start: datetime) -> tuple[MonthlyUsefulness, ...]:
     """The months (whole, over every check-in) that the window from ``start`` reaches."""
     first = start.astimezone(UTC).date().replace(day=1)
     return tuple(m for m in metrics.usefulness_trend if m.month >= first)
-
-
-def _alt_text(metrics: ProgramMetrics) -> str:
-    charted = rounds_charted(metrics.rounds)
-    parts = [
-        f"met rate and coverage of the last {charted} rounds" if charted else "no rounds yet",
-        "the people in the program now",
-    ]
-    if metrics.kind is ProgramKind.MENTORING:
-        parts.append("how useful meetings were, by month")
-    return clip(f"Chart of {metrics.program_name}: " + "; ".join(parts) + ".", 1000)

@@ -156,3 +156,11 @@ def run_pulses() -> None:
             tally.dropped,
             tally.reminded,
         )
+
+
+def refresh_insight_snapshots() -> None:
+    """Every program's Home headline and chart, computed once an hour rather than per visit."""
+    done = services().insight_snapshots.refresh_all()
+    uploaded = sum(1 for r in done if r.uploaded)
+    if uploaded:
+        log.info("insights: %d programs refreshed, %d new charts", len(done), uploaded)

@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.insights.snapshots import REFRESH_EVERY
 from bot.scheduling import jobs
 from bot.scheduling.lease import Lease, lease_for
 from bot.services import Services
@@ -104,6 +105,7 @@ def install_standing_jobs(scheduler: BackgroundScheduler) -> None:
         ("mentoring.close_outs", jobs.ask_close_outs, timedelta(minutes=15)),
         ("checkins.send_due", jobs.send_due_check_ins, timedelta(minutes=15)),
         ("pulse.run_due", jobs.run_pulses, timedelta(minutes=15)),
+        ("insights.refresh_snapshots", jobs.refresh_insight_snapshots, REFRESH_EVERY),
     ):
         trigger = IntervalTrigger(
             seconds=int(every.total_seconds()), start_date=now + every, timezone=UTC

@@ -1,8 +1,9 @@
-"""Uploading a file into someone's DM with Sprout, the way Slack wants it since 2025.
+"""Uploading files the way Slack wants it since 2025: into someone's DM, or kept private.
 
 ``files_upload_v2`` runs Slack's three steps: files.getUploadURLExternal (a URL and a file id),
 a POST of the bytes to that URL, and files.completeUploadExternal, which shares the file into
-the conversation as a message. Needs the ``files:write`` bot scope (and ``im:write`` for the DM).
+the conversation as a message, or, without a conversation, keeps it private to the app. Needs
+the ``files:write`` bot scope (and ``im:write`` for the DM).
 """
 
 from __future__ import annotations
@@ -35,6 +36,22 @@ def upload_to_dm(
         initial_comment=comment,
     )
     return str(response["file"]["id"])
+
+
+def upload_private(client: WebClient, data: bytes, *, filename: str, alt_text: str) -> str:
+    """Upload ``data`` without sharing it anywhere; returns Slack's file id.
+
+    Such a file is visible to the app alone, which is what an image block's ``slack_file``
+    needs: the app posting the blocks must have access to the file, and no channel fills up
+    with copies of a chart that is only ever shown on the Home tab.
+    """
+    response = client.files_upload_v2(file=data, filename=filename, alt_txt=alt_text)
+    return str(response["file"]["id"])
+
+
+def delete_file(client: WebClient, file_id: str) -> None:
+    """files.delete (``files:write`` covers the app's own files)."""
+    client.files_delete(file=file_id)
 
 
 @dataclass(frozen=True)

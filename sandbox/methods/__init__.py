@@ -32,4 +32,5 @@ API_METHODS: dict[str, MethodHandler] = {
     "views.publish": views.views_publish,
     "files.getUploadURLExternal": files.files_get_upload_url_external,
     "files.completeUploadExternal": files.files_complete_upload_external,
+    "files.delete": files.files_delete,
 }

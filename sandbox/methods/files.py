@@ -72,6 +72,12 @@ def files_complete_upload_external(state: SandboxState, args: Args) -> JsonDict:
     return {"files": [{"id": f.id, "title": f.title or f.filename} for f in completed]}
 
 
+def files_delete(state: SandboxState, args: Args) -> JsonDict:
+    """Delete a completed file; any view or message image pointing at it stops rendering."""
+    state.files.delete(args.required("file"))
+    return {}
+
+
 def _file_items(raw: object) -> list[tuple[str, str | None]]:
     """``files`` as (id, title) pairs: a JSON array (or its string) of objects with an id."""
     if raw is None or raw == "":

@@ -208,3 +208,36 @@ def test_both_methods_are_tier_4(sandbox_clock: FakeClock) -> None:
         assert caught.value.response.status_code == 429
         retry_after = int(caught.value.response.headers["Retry-After"])
         assert retry_after == math.ceil(TIER_4.window / 60)
+
+
+def home_with_image(reference: dict[str, str]) -> dict[str, Any]:
+    return {
+        "type": "home",
+        "blocks": [{"type": "image", "slack_file": reference, "alt_text": "A chart"}],
+    }
+
+
+def test_a_view_shows_a_private_upload_by_slack_file_while_the_file_exists(
+    slack: WebClient, sandbox: SlackSandbox
+) -> None:
+    chart = slack.files_upload_v2(file=PNG, filename="chart.png", alt_txt="A chart")["file"]["id"]
+    assert sandbox.uploaded_files()[-1].channels == ()  # completed, shared nowhere
+    slack.views_publish(user_id=BEN, view=home_with_image({"id": chart}))
+    by_url = f"https://files.slack.com/files-pri/T0SPROUT-{chart}/chart.png"
+    slack.views_publish(user_id=BEN, view=home_with_image({"url": by_url}))
+
+    table = slack.files_upload_v2(file=b"a,b\n1,2\n", filename="table.csv")["file"]["id"]
+    for reference in ({"id": "F0NOSUCHFILE"}, {"id": table}):
+        with pytest.raises(SlackApiError) as caught:
+            slack.views_publish(user_id=BEN, view=home_with_image(reference))
+        assert caught.value.response["error"] == "invalid_arguments"
+        assert caught.value.response["response_metadata"]["messages"] == [
+            "[ERROR] invalid slack file [json-pointer:/view/blocks/0/slack_file]"
+        ]
+
+    slack.files_delete(file=chart)
+    assert chart not in {f.id for f in sandbox.uploaded_files()}
+    assert error_of(
+        lambda: slack.views_publish(user_id=BEN, view=home_with_image({"id": chart}))
+    ) == ("invalid_arguments")
+    assert error_of(lambda: slack.files_delete(file=chart)) == "file_not_found"

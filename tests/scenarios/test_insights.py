@@ -4,14 +4,16 @@ its button; the weekly digest's headline line."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from bot.insights.report import SEND_REPORT
-from models import CloseOut, Mentorship, Program, ProgramOwner
+from bot.insights.snapshots import MAX_AGE
+from models import CloseOut, InsightSnapshot, Mentorship, Program, ProgramOwner
 from sandbox import Message
+from sandbox.file_store import UploadedFile
 from sandbox.workspace import SEED_ADMIN_ID
 from tests.scenarios.conftest import RunningBot, members_of, texts
 from tests.scenarios.test_membership import join
@@ -92,7 +94,7 @@ def test_an_owner_gets_the_chart_and_the_report_in_their_dm(bot: RunningBot, pro
     ben.mentor("report")  # Ben runs one program: no name needed
     assert answered(bot, BEN).text == "Your report is on its way to your DM."
 
-    uploaded = bot.sandbox.wait_for_upload()
+    uploaded = bot.sandbox.wait_for_upload(in_a_dm)
     dm = bot.sandbox.dm_channel_id(BEN)
     assert uploaded.data.startswith(PNG_MAGIC) and uploaded.mimetype == "image/png"
     assert uploaded.channels == (dm,)
@@ -132,7 +134,7 @@ def test_since_picks_the_window_and_a_bad_date_is_explained(bot: RunningBot, pro
     ben.mentor("report Knitting")
     assert "I don't know a program called “Knitting”" in ben.reply().text
     bot.delivered()
-    assert len(bot.sandbox.uploaded_files()) == 1  # the windowed report's only
+    assert len([f for f in bot.sandbox.uploaded_files() if in_a_dm(f)]) == 1  # the windowed one
 
 
 def test_someone_who_neither_runs_nor_owns_the_program_is_refused(
@@ -145,25 +147,47 @@ def test_someone_who_neither_runs_nor_owns_the_program_is_refused(
             camila.reply().text
         )
     bot.delivered()
-    assert bot.sandbox.uploaded_files() == []
+    assert [f for f in bot.sandbox.uploaded_files() if in_a_dm(f)] == []
     assert not [m for m in bot.sandbox.inbox(CAMILA) if "Program report:" in m.text]
 
 
-def test_home_shows_the_headline_to_admins_and_owners_and_its_button_sends_the_report(
+def hourly_refresh(bot: RunningBot) -> None:
+    """What the standing job insights.refresh_snapshots does once an hour."""
+    bot.sprout.services.insight_snapshots.refresh_all()
+
+
+def home_charts(home: dict[str, object]) -> list[str]:
+    blocks = home["blocks"]
+    assert isinstance(blocks, list)
+    return [b["slack_file"]["id"] for b in blocks if b["type"] == "image"]
+
+
+def in_a_dm(uploaded: UploadedFile) -> bool:
+    return bool(uploaded.channels)
+
+
+def test_home_shows_the_headline_and_chart_to_admins_and_owners_and_its_button_sends_the_report(
     bot: RunningBot, program: int
 ) -> None:
+    hourly_refresh(bot)
+    [chart] = bot.sandbox.uploaded_files()
+    # Uploaded once, shared nowhere: a file the app alone can read, for the image block.
+    assert chart.channels == () and chart.data.startswith(PNG_MAGIC)
     for user in (ADA, BEN):
-        shown = texts(bot.person(user).open_home()["blocks"])
+        home = bot.person(user).open_home()
+        shown = texts(home["blocks"])
         assert "Program insights" in shown and "*Mentoring*" in shown
         assert "*People:* 5 active · 0 paused · 0 left" in shown
         assert "met in 1 of 2 groups (50%) · coverage 4 of 5 people (80%)" in shown
-        assert "Send me the report with charts" in shown
+        assert "Send me the report with charts" in shown and "Updated hourly, last" in shown
+        assert home_charts(home) == [chart.id]
     assert "Program insights" not in texts(bot.person(CAMILA).open_home()["blocks"])
+    assert len(bot.sandbox.uploaded_files()) == 1  # visits read the snapshot, upload nothing
 
     ben = bot.person(BEN)
     home = ben.open_home()
     ben.click(SEND_REPORT, home, value=str(program))
-    assert bot.sandbox.wait_for_upload().channels == (bot.sandbox.dm_channel_id(BEN),)
+    assert bot.sandbox.wait_for_upload(in_a_dm).channels == (bot.sandbox.dm_channel_id(BEN),)
     assert "Coverage: *4 of 5 people (80%)*" in texts(report_dm(bot, BEN).blocks)
 
     # Ben stops owning the program; the button on the Home he still has open is refused.
@@ -173,7 +197,74 @@ def test_home_shows_the_headline_to_admins_and_owners_and_its_button_sends_the_r
     refusal = bot.sandbox.wait_for_message(BEN, lambda m: "Program reports are for" in m.text)
     assert refusal.kind == "dm"
     bot.delivered()
-    assert len(bot.sandbox.uploaded_files()) == 1
+    assert len([f for f in bot.sandbox.uploaded_files() if in_a_dm(f)]) == 1
+
+
+def test_the_hourly_refresh_replaces_a_changed_chart_and_keeps_an_unchanged_one(
+    bot: RunningBot, program: int
+) -> None:
+    hourly_refresh(bot)
+    [first] = bot.sandbox.uploaded_files()
+
+    bot.clock.advance(timedelta(hours=1))
+    hourly_refresh(bot)  # nothing happened: the same chart, nothing uploaded or deleted
+    assert [f.id for f in bot.sandbox.uploaded_files()] == [first.id]
+    assert bot.sandbox.calls_to("files.delete") == []
+
+    # The other pair meets: the met rate moves, so the chart does.
+    intro = group_dms(bot)[1]
+    person = bot.person(members_of(bot.sandbox, intro.channel)[0])
+    person.click("pairing.met", intro)
+    assert "noted that you've met" in person.reply().text
+    assert "met in 1 of 2 groups" in texts(bot.person(ADA).open_home()["blocks"])  # as of before
+
+    bot.clock.advance(timedelta(hours=1))
+    hourly_refresh(bot)
+    [second] = bot.sandbox.uploaded_files()  # the old file was deleted in Slack
+    assert second.id != first.id and second.channels == ()
+    [deleted] = bot.sandbox.calls_to("files.delete")
+    assert deleted.args["file"] == first.id
+    home = bot.person(ADA).open_home()
+    assert "met in 2 of 2 groups (100%)" in texts(home["blocks"])
+    assert home_charts(home) == [second.id]
+
+
+def test_a_chart_slack_will_not_show_is_left_out_and_uploaded_again(
+    bot: RunningBot, program: int
+) -> None:
+    hourly_refresh(bot)
+    [chart] = bot.sandbox.uploaded_files()
+    bot.sandbox.delete_file(chart.id)  # say, a workspace admin cleaned up files
+
+    ada = bot.person(ADA)
+    home = ada.open_home()
+    refused = [c for c in bot.sandbox.calls_to("views.publish") if not c.ok]
+    assert [c.error for c in refused] == ["invalid_arguments"]
+    shown = texts(home["blocks"])
+    assert "*People:* 5 active" in shown and home_charts(home) == []  # the numbers still show
+
+    bot.clock.advance(timedelta(hours=1))
+    hourly_refresh(bot)
+    [again] = bot.sandbox.uploaded_files()
+    assert again.id != chart.id
+    assert home_charts(ada.open_home()) == [again.id]
+
+
+def test_a_visit_computes_numbers_that_are_missing_or_too_old(
+    bot: RunningBot, program: int
+) -> None:
+    with bot.sprout.services.db.session() as session:
+        session.execute(sa.delete(InsightSnapshot))  # as if none had been computed yet
+    ada = bot.person(ADA)
+    assert "*People:* 5 active" in texts(ada.open_home()["blocks"])  # the visit computed them
+    with bot.sprout.services.db.session() as session:
+        assert session.scalar(sa.select(InsightSnapshot.computed_at)) == bot.clock.now()
+
+    join(bot.person("U04DEV"), role="mentee", wants="Public speaking")
+    bot.clock.advance(MAX_AGE - timedelta(minutes=1))
+    assert "*People:* 5 active" in texts(ada.open_home()["blocks"])  # young enough: kept
+    bot.clock.advance(timedelta(minutes=2))
+    assert "*People:* 6 active" in texts(ada.open_home()["blocks"])  # too old: computed again
 
 
 def test_the_weekly_digest_carries_the_headline(bot: RunningBot, program: int) -> None:

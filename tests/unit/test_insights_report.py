@@ -23,6 +23,8 @@ from bot.insights.report import (
     month_final_at,
     quote_text,
     report_message,
+    slack_file_ids,
+    without_images,
 )
 from bot.insights.service import usefulness_reaching
 from bot.membership.profiles import Profile
@@ -106,7 +108,7 @@ def test_a_program_without_rounds_says_so(db: Database, seeded: Seeded) -> None:
 
 
 def test_home_blocks_fit_the_room_they_are_given() -> None:
-    headlines = [HomeHeadline(i, f"Program {i}", "*People:* 1 active") for i in range(5)]
+    headlines = [HomeHeadline(i, f"Program {i}", "*People:* 1 active", NOW) for i in range(5)]
     assert home_blocks(headlines, 0, 3) == []  # not even one program fits
     blocks = [b.to_dict() for b in home_blocks(headlines, 2, 6)]
     assert len(blocks) == 6  # divider, header, three programs, the note
@@ -116,6 +118,32 @@ def test_home_blocks_fit_the_room_they_are_given() -> None:
     buttons = [b["accessory"] for b in blocks if b.get("accessory")]
     assert [b["value"] for b in buttons] == ["0", "1", "2"]
     assert {b["text"]["text"] for b in buttons} == {"Send me the report with charts"}
+
+
+def test_home_blocks_show_each_chart_by_its_slack_file_and_say_when_they_were_computed() -> None:
+    earlier = NOW - timedelta(minutes=40)
+    headlines = [
+        HomeHeadline(1, "Mentoring", "*People:* 9 active", NOW, "F0CHART1", "Chart of Mentoring"),
+        HomeHeadline(2, "Coffee", "*People:* 1 active", earlier),  # nothing to draw yet
+        HomeHeadline(3, "Leads", "*People:* 4 active", NOW, "F0CHART3", "Chart of Leads"),
+    ]
+    blocks = [b.to_dict() for b in home_blocks(headlines, 0, 100)]
+    assert [b["type"] for b in blocks] == [
+        "divider", "header", "section", "image", "section", "section", "image", "context",
+    ]  # fmt: skip
+    assert blocks[3]["slack_file"] == {"id": "F0CHART1"}
+    assert blocks[3]["alt_text"] == "Chart of Mentoring"
+    assert slack_file_ids(blocks) == ["F0CHART1", "F0CHART3"]
+    assert [b["type"] for b in without_images(blocks)].count("image") == 0
+    # The note gives the oldest time among the shown, in each reader's own zone.
+    assert f"<!date^{int(earlier.timestamp())}^{{date_short_pretty}} at {{time}}|" in texts(
+        blocks[-1:]
+    )
+    # A chart takes a block of its own: with room for five, the first program and its chart fit
+    # and the second program would leave no room for the note.
+    squeezed = [b.to_dict() for b in home_blocks(headlines, 0, 5)]
+    assert [b["type"] for b in squeezed] == ["divider", "header", "section", "image", "context"]
+    assert "…and 2 more" in texts(squeezed[-1:])
 
 
 # -- the full report --------------------------------------------------------------------------
@@ -331,7 +359,7 @@ def test_the_home_tab_stays_under_slacks_block_limit() -> None:
     memberships = [Membership(program=p, program_id=p.id, role=Role.MENTOR) for p in programs]
     profile = Profile(person=None, memberships=memberships, now=NOW)
     summaries = [ProgramSummary(p, ProgramCounts(3, 1, 0)) for p in programs]
-    headlines = [HomeHeadline(p.id, p.name, "*People:* 3 active") for p in programs[:5]]
+    headlines = [HomeHeadline(p.id, p.name, "*People:* 3 active", NOW) for p in programs[:5]]
     view = home_view(
         profile, programs, summaries, can_create=True, insights=headlines, insights_hidden=10
     )

@@ -78,6 +78,7 @@ def test_the_leader_installs_the_standing_jobs_once(
         "mentoring.close_outs",
         "checkins.send_due",
         "pulse.run_due",
+        "insights.refresh_snapshots",
     }
     assert {job.id for job in scheduler.get_jobs()} == standing
     runner.stop()
