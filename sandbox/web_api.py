@@ -401,6 +401,15 @@ class SlackSandbox:
         with self._lock:
             return self._state.files.completed()
 
+    def image_file(self, file_id: str) -> tuple[bytes, str] | None:
+        """The bytes and type of a completed png, jpg or gif upload, or None."""
+        with self._lock:
+            files = self._state.files
+            stored = files.get(file_id) if files.shows_as_image(file_id) else None
+            if stored is None or stored.data is None:
+                return None
+            return stored.data, stored.mimetype
+
     def delete_file(self, file_id: str) -> None:
         """Someone deletes the file in Slack (a workspace admin, say): references stop working."""
         with self._lock:

@@ -186,6 +186,9 @@ class _Console:
             if path == "/api/view":
                 self._require(method, "GET")
                 return self.view(environ)
+            if path == "/api/file":
+                self._require(method, "GET")
+                return self.file(environ)
             handler = self._posts.get(path)
             if handler is None:
                 raise BadRequest("not found", 404)
@@ -243,6 +246,15 @@ class _Console:
         screen = screen_json(sandbox, user_id, conversations, drafts)
         body = {"ok": True, "version": version, "user": user_id, "clock": clock, **screen}
         return _json(200, body, headers=(("ETag", etag),))
+
+    def file(self, environ: Mapping[str, Any]) -> Reply:
+        """An image uploaded to the sandbox (a chart), for the page's <img> tags."""
+        query = parse_qs(str(environ.get("QUERY_STRING", "")))
+        found = self.playground.sandbox.image_file((query.get("id") or [""])[0])
+        if found is None:
+            raise BadRequest("no such image", 404)
+        data, mimetype = found
+        return Reply(200, data, mimetype)
 
     # -- acting ---------------------------------------------------------------
 

@@ -8,6 +8,8 @@ through the driver, so the browser never needs to understand Block Kit itself.
 
 Nothing here fetches from the network: images are shown as labelled placeholders with a
 link, because the console must work offline and must not leak what it shows to third parties.
+Images of files uploaded to the sandbox itself (charts) are shown, from the console's own
+/api/file.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sandbox.workspace import Workspace
@@ -142,8 +145,18 @@ def _image(block: Json, ctx: RenderContext) -> str:
     return f"<div {_block_attrs(block, 'image')}>{caption}{_image_placeholder(block)}</div>"
 
 
+def file_image(file_id: str, alt: str) -> str:
+    """An image the sandbox itself holds (an upload), served by the console at /api/file."""
+    source = f"/api/file?id={quote(file_id, safe='')}"
+    return f'<img class="bk-file-img" src="{escape(source)}" alt="{escape(alt)}" loading="lazy">'
+
+
 def _image_placeholder(element: Json, *, small: bool = False) -> str:
-    """An image as its alt text and a link: the console never loads remote content."""
+    """An image as its alt text and a link: the console never loads remote content. An image
+    of a Slack file (``slack_file``) is an upload the sandbox holds, so it is shown."""
+    reference = element.get("slack_file")
+    if isinstance(reference, Mapping) and isinstance(reference.get("id"), str):
+        return file_image(str(reference["id"]), str(element.get("alt_text", "image")))
     alt = escape(str(element.get("alt_text", "image")))
     url = str(element.get("image_url") or element.get("url") or "")
     label = f"🖼 {alt}"

@@ -17,7 +17,13 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any, Literal
 
-from sandbox.console.render import RenderContext, plain, render_blocks, render_mrkdwn
+from sandbox.console.render import (
+    RenderContext,
+    file_image,
+    plain,
+    render_blocks,
+    render_mrkdwn,
+)
 from sandbox.records import Message
 from sandbox.web_api import SlackSandbox
 from sandbox.workspace import User
@@ -230,6 +236,7 @@ def render_message(sandbox: SlackSandbox, message: Message, ctx: RenderContext) 
     body = (
         render_blocks(message.blocks, ctx) if message.blocks else render_mrkdwn(message.text, ctx)
     )
+    body += "".join(_attached(f) for f in message.files)
     initial = escape((name or "?")[:1].upper())
     kind_class = " ephemeral" if message.kind == "ephemeral" else ""
     return (
@@ -241,6 +248,15 @@ def render_message(sandbox: SlackSandbox, message: Message, ctx: RenderContext) 
         f'<span class="sender">{escape(name)}</span>{badge}{time_html}{only_you}</div>'
         f'<div class="message-content">{body}</div></div></div>'
     )
+
+
+def _attached(file: Mapping[str, Any]) -> str:
+    """A file shared with the message: images shown, anything else as its name."""
+    title = str(file.get("title") or file.get("name") or "file")
+    if str(file.get("mimetype", "")).startswith("image/"):
+        image = file_image(str(file.get("id", "")), str(file.get("alt_txt") or title))
+        return f'<div class="message-file">{image}</div>'
+    return f'<div class="message-file"><span class="bk-img">📎 {escape(title)}</span></div>'
 
 
 def _home(home: dict[str, Any] | None, ctx: RenderContext) -> dict[str, Any] | None:

@@ -37,6 +37,7 @@ bot = scenarios.bot
 
 BEN = "U02BEN"
 CAMILA = "U03CAM"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
 @dataclass
@@ -347,6 +348,36 @@ def test_home_buttons_reach_the_bot(browser: Browser, bot: RunningBot) -> None:
     )
     assert answer.body == {"ok": True}
     browser.until(BEN, modal_with("Join Mentoring"), "the join modal from Home")
+
+
+def test_charts_on_the_home_and_in_dms_are_served_by_the_console(
+    browser: Browser, bot: RunningBot
+) -> None:
+    chart = bot.sprout.services.client.files_upload_v2(
+        file=PNG, filename="chart.png", alt_txt="Chart of Mentoring"
+    )["file"]["id"]
+    bot.sprout.services.client.views_publish(
+        user_id=SEED_ADMIN_ID,
+        view={
+            "type": "home",
+            "blocks": [{"type": "image", "slack_file": {"id": chart}, "alt_text": "Chart"}],
+        },
+    )
+    dm = bot.sprout.services.client.conversations_open(users=[SEED_ADMIN_ID])["channel"]["id"]
+    shared = bot.sprout.services.client.files_upload_v2(
+        channel=dm, file=PNG, filename="report.png", title="Report chart"
+    )["file"]["id"]
+    screen = browser.until(SEED_ADMIN_ID, lambda s: s["home"] is not None, "Ada's Home")
+    assert f'src="/api/file?id={chart}"' in screen["home"]["html"]
+    assert f'src="/api/file?id={shared}"' in dm_html(screen, SEED_ADMIN_ID)
+
+    status, body, headers = browser.raw(f"/api/file?id={chart}")
+    assert (status, body, headers["content-type"]) == (200, PNG, "image/png")
+    assert headers["x-content-type-options"] == "nosniff"
+    table = bot.sprout.services.client.files_upload_v2(file=b"a,b\n", filename="t.csv")
+    for missing in ("F0NOSUCHFILE", table["file"]["id"], ""):
+        assert browser.raw(f"/api/file?id={missing}")[0] == 404
+    assert browser.raw(f"/api/file?id={chart}", b"{}", method="POST")[0] == 405
 
 
 def test_message_buttons_reach_the_bot(browser: Browser, bot: RunningBot) -> None:

@@ -290,6 +290,18 @@ def test_image_block_is_a_labelled_link_not_a_fetch(ctx: RenderContext) -> None:
     assert "href" not in unsafe
 
 
+def test_image_of_a_slack_file_is_shown_from_the_sandbox_itself(ctx: RenderContext) -> None:
+    html = render_block(
+        {"type": "image", "slack_file": {"id": "F0CHART"}, "alt_text": "Chart of <Leads>"}, ctx
+    )
+    assert '<img class="bk-file-img" src="/api/file?id=F0CHART"' in html
+    assert 'alt="Chart of &lt;Leads&gt;"' in html
+    odd = render_block(
+        {"type": "image", "slack_file": {"id": 'F1"><script>'}, "alt_text": "x"}, ctx
+    )
+    assert "<script>" not in odd and 'src="/api/file?id=F1%22%3E%3Cscript%3E"' in odd
+
+
 def input_block(element: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "input", "block_id": "f", "label": pt("Field"), "element": element, **extra}
 
