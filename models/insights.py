@@ -33,3 +33,8 @@ class InsightSnapshot(Base):
     #: SHA-256 of that chart's PNG, so an unchanged chart is not uploaded again.
     chart_digest: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     chart_alt_text: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    #: When that chart was uploaded: Slack processes a new file for a moment before it shows.
+    chart_uploaded_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The chart this one replaced, deleted at the next replacement rather than at once, so
+    #: Home tabs published before the replacement keep their image until they are republished.
+    retired_file_id: Mapped[str | None] = mapped_column(sa.String(32), default=None)

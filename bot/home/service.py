@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -11,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.access import Access
 from bot.db import Database
 from bot.home.messages import home_view
-from bot.insights.report import MAX_HOME_PROGRAMS, HomeHeadline, slack_file_ids, without_images
+from bot.insights.report import MAX_HOME_PROGRAMS, HomeHeadline
 from bot.insights.snapshots import InsightSnapshots
 from bot.membership.profiles import MembershipService
 from bot.membership.programs import ProgramService, ProgramSummary
@@ -20,10 +21,6 @@ from bot.pulse.report import MAX_HOME_SURVEYS
 from bot.pulse.results_service import PulseResultsService
 
 log = logging.getLogger(__name__)
-
-#: What Slack answers when a view's image names a file it can't show (views.* report block
-#: problems as invalid_arguments; messages as invalid_blocks).
-CHART_REFUSALS = frozenset({"invalid_arguments", "invalid_blocks"})
 
 
 class HomeService:
@@ -78,22 +75,42 @@ class HomeService:
         )
 
     def publish(self, team_id: str, user_id: str) -> None:
-        """Publish the Home tab; if Slack refuses a chart's file, publish it without charts.
+        """Publish the Home tab; if Slack refuses a chart's file, publish it without that chart.
 
-        A chart file can vanish (deleted in Slack by an admin) or not be readable yet; the
-        numbers still show, and the snapshot forgets the file so the next refresh uploads the
-        chart again.
+        A chart file can vanish (deleted in Slack by an admin) or still be in processing; the
+        numbers still show. Only a refusal that names the chart blocks is handled here: any
+        other is a real error and is raised.
         """
         view = self.view_for(team_id, user_id)
         try:
             self._client.views_publish(user_id=user_id, view=view)
         except SlackApiError as failure:
-            charts = slack_file_ids(view["blocks"])
-            if not charts or failure.response.get("error") not in CHART_REFUSALS:
+            refused = refused_images(view["blocks"], failure)
+            if not refused:
                 raise
-            log.warning("Home charts refused (%s); publishing without them", charts)
+            log.warning("Home charts refused by Slack: %s", sorted(refused.values()))
             if self._insights is not None:
-                for file_id in charts:
-                    self._insights.forget_chart(team_id, file_id)
-            view = {**view, "blocks": without_images(view["blocks"])}
-            self._client.views_publish(user_id=user_id, view=view)
+                for file_id in refused.values():
+                    self._insights.forget_refused_chart(team_id, file_id)
+            blocks = [b for i, b in enumerate(view["blocks"]) if i not in refused]
+            self._client.views_publish(user_id=user_id, view={**view, "blocks": blocks})
+
+
+#: Slack's complaint about an image's file: "[ERROR] invalid slack file [json-pointer:...]".
+_REFUSED_FILE = re.compile(r"invalid slack file \[json-pointer:/view/blocks/(\d+)/slack_file\]")
+
+
+def refused_images(blocks: list[dict[str, Any]], failure: SlackApiError) -> dict[int, str]:
+    """The image blocks (index: file id) whose ``slack_file`` Slack said it can't show."""
+    messages = (failure.response.get("response_metadata") or {}).get("messages") or []
+    found: dict[int, str] = {}
+    for message in messages:
+        match = _REFUSED_FILE.search(str(message))
+        if match is None:
+            continue
+        index = int(match.group(1))
+        if index < len(blocks) and blocks[index].get("type") == "image":
+            reference = blocks[index].get("slack_file") or {}
+            if isinstance(reference.get("id"), str):
+                found[index] = reference["id"]
+    return found

@@ -251,22 +251,6 @@ def home_blocks(headlines: Sequence[HomeHeadline], hidden: int, room: int) -> li
     return blocks
 
 
-def without_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``blocks`` less the charts that point at Slack files, for when Slack refuses one."""
-    return [b for b in blocks if not (b.get("type") == "image" and "slack_file" in b)]
-
-
-def slack_file_ids(blocks: list[dict[str, Any]]) -> list[str]:
-    """The file ids the image blocks of ``blocks`` show."""
-    return [
-        str(b["slack_file"]["id"])
-        for b in blocks
-        if b.get("type") == "image"
-        and isinstance(b.get("slack_file"), dict)
-        and "id" in b["slack_file"]
-    ]
-
-
 # -- the full report ------------------------------------------------------------------------------
 
 

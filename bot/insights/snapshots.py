@@ -9,9 +9,10 @@ they were computed; `/mentor report` gives the numbers as of now.
 The chart is drawn at each refresh but uploaded only when its bytes changed (the PNG of the
 same numbers is the same bytes, bot/charts.py). It is uploaded private to the app, since an
 image block's ``slack_file`` must name a file the app posting the view can read, and no
-conversation should fill up with hourly copies of a chart. The file it replaces is deleted.
-Uploading ahead of the visits also gives Slack the moments it takes to process a new file
-before any view names it.
+conversation should fill up with hourly copies of a chart. The file it replaces is deleted at
+the next replacement, not at once, so Home tabs published meanwhile keep their image until they
+are published again. Uploading ahead of the visits also gives Slack the moments it takes to
+process a new file before any view names it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock
 from bot.db import Database, insert_unless_present
@@ -43,6 +44,9 @@ REFRESH_EVERY = timedelta(hours=1)
 #: A Home visit refreshes a snapshot older than this itself (the job missed it: no scheduler
 #: running, or the program is new).
 MAX_AGE = 2 * REFRESH_EVERY
+#: Slack processes a new upload before a view may show it; a refusal sooner than this after the
+#: upload is taken for that, not for a file that is gone.
+SETTLE = timedelta(minutes=10)
 
 UploadPrivate = Callable[..., str]
 Delete = Callable[[WebClient, str], None]
@@ -69,7 +73,8 @@ class Refreshed:
 
     program_id: int
     uploaded: bool
-    deleted: str | None
+    #: Files deleted: the chart retired at the previous replacement, or one no longer wanted.
+    deleted: tuple[str, ...]
 
 
 class InsightSnapshots:
@@ -96,7 +101,11 @@ class InsightSnapshots:
         for program in programs:
             snapshot = stored.get(program.id)
             if snapshot is None or snapshot.computed_at < too_old:
-                self.refresh(program)
+                try:
+                    self.refresh(program)
+                except Exception:
+                    # The Home still shows (with what is stored); the hourly job tries again.
+                    log.exception("insights snapshot of program %s failed", program.id)
         stored = self._read(team_id, [p.id for p in programs])
         return [
             HomeHeadline(
@@ -132,10 +141,15 @@ class InsightSnapshots:
             previous = session.get(InsightSnapshot, program.id)
             kept_digest = previous.chart_digest if previous is not None else None
         chart = self._chart(program, metrics, kept_digest)
-        replaced = self._store(program, now, headline_text(metrics), chart)
-        if replaced is not None:
-            self._delete_quietly(replaced)
-        return Refreshed(program.id, chart.kind is _ChartKind.UPLOADED, replaced)
+        try:
+            unused = self._store(program, now, headline_text(metrics), chart)
+        except Exception:
+            if chart.file_id is not None:
+                self._delete_quietly(chart.file_id)
+            raise
+        for file_id in unused:
+            self._delete_quietly(file_id)
+        return Refreshed(program.id, chart.kind is _ChartKind.UPLOADED, tuple(unused))
 
     def _chart(self, program: Program, metrics: ProgramMetrics, kept_digest: str | None) -> _Chart:
         """Draw the chart, and upload it unless the stored one has the same bytes."""
@@ -150,27 +164,37 @@ class InsightSnapshots:
             file_id = self._upload(
                 self._client, png, filename=f"insights-{program.id}.png", alt_text=alt_text
             )
-        except SlackApiError as failure:
+        except (SlackClientError, OSError) as failure:
             log.warning(
-                "insights chart upload failed for program %s: %s",
-                program.id,
-                failure.response.get("error"),
+                "insights chart upload failed for program %s: %s", program.id, _reason(failure)
             )
             return _Chart(_ChartKind.FAILED)
         return _Chart(_ChartKind.UPLOADED, file_id, digest, alt_text)
 
-    def forget_chart(self, team_id: str, file_id: str) -> None:
-        """Slack refused to show ``file_id`` (deleted, or not readable yet): drop it and delete
-        it if it is still there, so the next refresh uploads the chart afresh."""
+    def forget_refused_chart(self, team_id: str, file_id: str) -> bool:
+        """Slack refused to show ``file_id``. A chart uploaded in the last SETTLE may still be
+        in processing and is kept; an older one is gone (deleted in Slack) or unreadable, so it
+        is dropped and deleted, and the next refresh uploads the chart afresh."""
+        settled = self._clock.now() - SETTLE
         with self._db.session() as session:
             forgotten = session.execute(
                 sa.update(InsightSnapshot)
-                .where(InsightSnapshot.team_id == team_id, InsightSnapshot.chart_file_id == file_id)
-                .values(chart_file_id=None, chart_digest=None, chart_alt_text=None)
+                .where(
+                    InsightSnapshot.team_id == team_id,
+                    InsightSnapshot.chart_file_id == file_id,
+                    InsightSnapshot.chart_uploaded_at < settled,
+                )
+                .values(
+                    chart_file_id=None,
+                    chart_digest=None,
+                    chart_alt_text=None,
+                    chart_uploaded_at=None,
+                )
                 .returning(InsightSnapshot.program_id)
             ).all()
         if forgotten:
             self._delete_quietly(file_id)
+        return bool(forgotten)
 
     # -- storage ------------------------------------------------------------------------------
 
@@ -188,63 +212,70 @@ class InsightSnapshots:
             session.expunge_all()
         return found
 
-    def _store(
-        self,
-        program: Program,
-        now: datetime,
-        headline: str,
-        chart: _Chart,
-    ) -> str | None:
-        """Write the snapshot; returns the file id it no longer points at, to delete.
+    def _store(self, program: Program, now: datetime, headline: str, chart: _Chart) -> list[str]:
+        """Write the snapshot; returns the file ids nothing points at any more, to delete.
 
         The row is read under a lock (FOR UPDATE; SQLite serializes writers anyway), so when
-        two refreshes race, each deletes the file its own write replaced and none is left.
+        two refreshes race, each deletes only what its own write let go of. A computation
+        older than the stored one changes nothing (and its own upload goes).
         """
+        uploaded = chart.kind is _ChartKind.UPLOADED
         with self._db.session() as session:
-            values = {
+            values: dict[str, object] = {
                 "team_id": program.team_id,
                 "program_id": program.id,
                 "computed_at": now,
                 "headline": headline,
             }
-            if chart.kind is _ChartKind.UPLOADED:
+            if uploaded:
                 values |= {
                     "chart_file_id": chart.file_id,
                     "chart_digest": chart.digest,
                     "chart_alt_text": chart.alt_text,
+                    "chart_uploaded_at": now,
                 }
             if insert_unless_present(
                 session, InsightSnapshot, values, [InsightSnapshot.program_id]
             ):
-                return None
+                return []
             current = session.scalar(
                 sa.select(InsightSnapshot)
                 .where(InsightSnapshot.program_id == program.id)
                 .with_for_update()
             )
             assert current is not None
+            if current.computed_at > now:
+                return [chart.file_id] if chart.file_id is not None else []
             current.computed_at = now
             current.headline = headline
-            replaced = current.chart_file_id
             if chart.kind is _ChartKind.NONE:
-                current.chart_file_id = current.chart_digest = current.chart_alt_text = None
-                return replaced
-            if chart.kind is _ChartKind.UPLOADED:
+                gone = [f for f in (current.retired_file_id, current.chart_file_id) if f]
+                current.chart_file_id = current.retired_file_id = None
+                current.chart_digest = current.chart_alt_text = None
+                current.chart_uploaded_at = None
+                return gone
+            if uploaded:
+                gone = [current.retired_file_id] if current.retired_file_id else []
+                current.retired_file_id = current.chart_file_id
                 current.chart_file_id = chart.file_id
                 current.chart_digest = chart.digest
                 current.chart_alt_text = chart.alt_text
-                return replaced if replaced != chart.file_id else None
+                current.chart_uploaded_at = now
+                return gone
             if chart.kind is _ChartKind.FAILED:
                 # The older chart stays on show; a cleared digest makes the next refresh retry.
                 current.chart_digest = None
-            return None
+            return []
 
     def _delete_quietly(self, file_id: str) -> None:
         try:
             self._delete(self._client, file_id)
-        except SlackApiError as failure:
-            log.warning(
-                "could not delete replaced insights chart %s: %s",
-                file_id,
-                failure.response.get("error"),
-            )
+        except (SlackClientError, OSError) as failure:
+            log.warning("could not delete insights chart %s: %s", file_id, _reason(failure))
+
+
+def _reason(failure: Exception) -> str:
+    """Slack's error code, or the kind of failure: never a message that could quote data."""
+    if isinstance(failure, SlackApiError):
+        return str(failure.response.get("error"))
+    return type(failure).__name__

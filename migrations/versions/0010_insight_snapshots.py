@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("chart_file_id", sa.String(length=32), nullable=True),
         sa.Column("chart_digest", sa.String(length=64), nullable=True),
         sa.Column("chart_alt_text", sa.Text(), nullable=True),
+        sa.Column("chart_uploaded_at", sa.DateTime(), nullable=True),
+        sa.Column("retired_file_id", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["program_id"],
             ["programs.id"],

@@ -24,6 +24,7 @@ from sandbox.console.render import (
     render_blocks,
     render_mrkdwn,
 )
+from sandbox.file_store import IMAGE_FILETYPES
 from sandbox.records import Message
 from sandbox.web_api import SlackSandbox
 from sandbox.workspace import User
@@ -253,7 +254,7 @@ def render_message(sandbox: SlackSandbox, message: Message, ctx: RenderContext) 
 def _attached(file: Mapping[str, Any]) -> str:
     """A file shared with the message: images shown, anything else as its name."""
     title = str(file.get("title") or file.get("name") or "file")
-    if str(file.get("mimetype", "")).startswith("image/"):
+    if file.get("filetype") in IMAGE_FILETYPES:
         image = file_image(str(file.get("id", "")), str(file.get("alt_txt") or title))
         return f'<div class="message-file">{image}</div>'
     return f'<div class="message-file"><span class="bk-img">📎 {escape(title)}</span></div>'

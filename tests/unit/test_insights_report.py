@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import available_timezones
 
 import pytest
+from slack_sdk.errors import SlackApiError
 
 from bot.checkins.digest import week_end
 from bot.db import Database
 from bot.home.messages import home_view
+from bot.home.service import refused_images
 from bot.insights.charts import program_chart
 from bot.insights.dataset import MonthlyUsefulness, ProgramMetrics, Reflection
 from bot.insights.metrics import program_metrics, quotable_reflections
@@ -23,8 +26,6 @@ from bot.insights.report import (
     month_final_at,
     quote_text,
     report_message,
-    slack_file_ids,
-    without_images,
 )
 from bot.insights.service import usefulness_reaching
 from bot.membership.profiles import Profile
@@ -133,8 +134,10 @@ def test_home_blocks_show_each_chart_by_its_slack_file_and_say_when_they_were_co
     ]  # fmt: skip
     assert blocks[3]["slack_file"] == {"id": "F0CHART1"}
     assert blocks[3]["alt_text"] == "Chart of Mentoring"
-    assert slack_file_ids(blocks) == ["F0CHART1", "F0CHART3"]
-    assert [b["type"] for b in without_images(blocks)].count("image") == 0
+    assert [b["slack_file"]["id"] for b in blocks if b["type"] == "image"] == [
+        "F0CHART1",
+        "F0CHART3",
+    ]
     # The note gives the oldest time among the shown, in each reader's own zone.
     assert f"<!date^{int(earlier.timestamp())}^{{date_short_pretty}} at {{time}}|" in texts(
         blocks[-1:]
@@ -144,6 +147,28 @@ def test_home_blocks_show_each_chart_by_its_slack_file_and_say_when_they_were_co
     squeezed = [b.to_dict() for b in home_blocks(headlines, 0, 5)]
     assert [b["type"] for b in squeezed] == ["divider", "header", "section", "image", "context"]
     assert "…and 2 more" in texts(squeezed[-1:])
+
+
+def test_only_a_refusal_naming_an_image_file_counts_as_a_refused_chart() -> None:
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x"}},
+        {"type": "image", "slack_file": {"id": "F0GONE"}, "alt_text": "a"},
+        {"type": "image", "slack_file": {"id": "F0FINE"}, "alt_text": "b"},
+    ]
+
+    def refusal(*messages: str) -> SlackApiError:
+        body = {"ok": False, "error": "invalid_arguments"}
+        return SlackApiError("refused", {**body, "response_metadata": {"messages": messages}})
+
+    named = refusal("[ERROR] invalid slack file [json-pointer:/view/blocks/1/slack_file]")
+    assert refused_images(blocks, named) == {1: "F0GONE"}
+    for unrelated in (
+        refusal("[ERROR] must be less than 3001 characters [json-pointer:/view/blocks/0/text]"),
+        refusal("[ERROR] invalid slack file [json-pointer:/view/blocks/0/slack_file]"),  # no image
+        refusal("[ERROR] invalid slack file [json-pointer:/view/blocks/9/slack_file]"),
+        refusal(),
+    ):
+        assert refused_images(blocks, unrelated) == {}
 
 
 # -- the full report --------------------------------------------------------------------------
