@@ -2,9 +2,10 @@
 
 Nothing here loops over rows in Python: each query groups in the database and returns at most
 one row per round or per month, so the cost follows the database's scans, not the number of
-check-ins (see bench/report.py). The queries are SQLAlchemy Core and run unchanged on SQLite and
-PostgreSQL; the two date functions they need are in bot/insights/sql.py, and medians are taken
-with ROW_NUMBER() / COUNT() windows rather than percentile_cont, which SQLite lacks.
+check-ins (see bench/report.py). The queries are SQLAlchemy Core and run on SQLite and
+PostgreSQL; what the two spell differently is in bot/insights/sql.py, and where one database
+has a much faster shape for the same numbers (medians by percentile_cont, which SQLite lacks;
+usefulness by hashing) the query says so.
 
 The window
 ----------
@@ -100,7 +101,7 @@ from bot.insights.dataset import (
     Reflection,
     RoundMetrics,
 )
-from bot.insights.sql import hours_between, month_of, month_start
+from bot.insights.sql import bytewise, hours_between, month_of, month_start
 from bot.pulse.results import SurveyResults, load
 from models import (
     Answer,
@@ -290,8 +291,10 @@ def _first_meetings(
     """Per round: groups where someone said "met" and the median hours to the first "met";
     and that median over all those groups together.
 
-    Only the "met" answers are read, one row per group that met; the medians are the middle
-    row(s) of ROW_NUMBER() windows (SQLite has no percentile_cont), averaged.
+    Only the "met" answers are read, one row per group that met. PostgreSQL takes the medians
+    with percentile_cont(0.5) (the mean of the two middle values for an even count), per round
+    and over all in one GROUPING SETS pass; SQLite, which has no percentile_cont, averages the
+    middle row(s) of ROW_NUMBER() windows.
     """
     raw = hours_between(Round.starts_at, sa.func.min(GroupMember.answered_at))
     per_group = (
@@ -305,6 +308,35 @@ def _first_meetings(
         .group_by(Group.round_id, Group.id, Round.starts_at)
         .subquery("per_group")
     )
+    if session.get_bind().dialect.name == "postgresql":
+        return _medians_by_percentile(session, per_group)
+    return _medians_by_row_number(session, per_group)
+
+
+def _medians_by_percentile(
+    session: Session, per_group: sa.Subquery
+) -> tuple[dict[int, tuple[int, float | None]], float | None]:
+    hours, round_id = per_group.c.hours, per_group.c.round_id
+    found: dict[int, tuple[int, float | None]] = {}
+    overall: float | None = None
+    for round_key, overall_row, met_groups, median in session.execute(
+        sa.select(
+            round_id,
+            sa.func.grouping(round_id),
+            sa.func.count(),
+            sa.func.percentile_cont(0.5).within_group(hours),
+        ).group_by(sa.func.grouping_sets(sa.tuple_(round_id), sa.tuple_()))
+    ):
+        if overall_row:
+            overall = _float(median)
+        else:
+            found[int(round_key)] = (int(met_groups), _float(median))
+    return found, overall
+
+
+def _medians_by_row_number(
+    session: Session, per_group: sa.Subquery
+) -> tuple[dict[int, tuple[int, float | None]], float | None]:
     hours, round_id = per_group.c.hours, per_group.c.round_id
     whole = (None, None)  # the frame of the whole partition, so count() shares rn's sort
     ranked = sa.select(
@@ -342,8 +374,9 @@ class _PeopleCounts:
     matched: int
     retained: int
     not_approximated: int
-    #: Of the memberships whose person was first introduced (in the window) in this round: those
-    #: the unanswered-introductions rule paused in the window.
+    #: Of the memberships whose person was last introduced (in the window) in this round: those
+    #: the unanswered-introductions rule paused in the window. Only the sum over rounds is a
+    #: figure (each person is counted once, in one round).
     ghosts: Ratio
 
 
@@ -351,13 +384,14 @@ def _people_per_round(
     session: Session, program_id: int, window: Window, in_window: ColumnElement[bool]
 ) -> dict[int, _PeopleCounts]:
     """Per round number: people grouped, of them those grouped in the next round too, those
-    the membership approximation misses, and the ghost rate's counts by first introduction.
+    the membership approximation misses, and the ghost rate's counts.
 
     One window over each person's group memberships in round order: LEAD gives the round of
     their next group, so the last row of each (person, round) run counts the person once (a
     mentor in two groups of a round has two rows) and says whether they came back next round;
-    the running MIN is the person's first round, where their membership is counted once for
-    the ghost rate.
+    the row without a next round is the person's last in the window, where their membership
+    is counted once for the ghost rate. The partition only brings a person's rows together,
+    so it compares ids byte by byte (:class:`bytewise`).
     """
     grouped = (
         sa.select(
@@ -365,11 +399,8 @@ def _people_per_round(
             Round.starts_at.label("starts_at"),
             GroupMember.user_id.label("user_id"),
             sa.func.lead(Round.number)
-            .over(partition_by=GroupMember.user_id, order_by=Round.number)
+            .over(partition_by=bytewise(GroupMember.user_id), order_by=Round.number)
             .label("next"),
-            sa.func.min(Round.number)
-            .over(partition_by=GroupMember.user_id, order_by=Round.number)
-            .label("first"),
         )
         .join(Group, Group.round_id == Round.id)
         .join(GroupMember, GroupMember.group_id == Group.id)
@@ -378,13 +409,13 @@ def _people_per_round(
     )
     last_of_round = sa.or_(grouped.c.next.is_(None), grouped.c.next != grouped.c.number)
     missed = sa.case((Membership.id.is_(None), 1), (~_eligible_at(grouped.c.starts_at), 1))
-    introduced = sa.and_(grouped.c.number == grouped.c.first, Membership.id.is_not(None))
+    introduced = sa.and_(grouped.c.next.is_(None), Membership.id.is_not(None))
     ghosted = sa.and_(introduced, window.holds(Membership.ghost_reset_at))
     return {
         int(number): _PeopleCounts(
-            int(matched), int(retained), int(extra), Ratio(int(ghosts), int(firsts))
+            int(matched), int(retained), int(extra), Ratio(int(ghosts), int(introductions))
         )
-        for number, matched, retained, extra, firsts, ghosts in session.execute(
+        for number, matched, retained, extra, introductions, ghosts in session.execute(
             sa.select(
                 grouped.c.number,
                 sa.func.count(),
@@ -444,7 +475,8 @@ def _repeats(session: Session, program_id: int, window: Window) -> dict[int, int
     """Per round: groups holding a pair an earlier round of the program had put together.
 
     Every pair of every round up to ``now`` is read (before ``since`` too), and a window MIN
-    over each pair's rounds finds its first round; only the later ones are counted.
+    over each pair's rounds finds its first round; only the later ones are counted. A pair is
+    its two ids in byte order (:class:`bytewise`): any fixed order names each pair once.
     """
     first, second = aliased(GroupMember), aliased(GroupMember)
     pairs = (
@@ -454,13 +486,18 @@ def _repeats(session: Session, program_id: int, window: Window) -> dict[int, int
             Round.starts_at.label("starts_at"),
             Group.id.label("group_id"),
             sa.func.min(Round.number)
-            .over(partition_by=[first.user_id, second.user_id])
+            .over(partition_by=[bytewise(first.user_id), bytewise(second.user_id)])
             .label("earliest"),
         )
         .select_from(Round)
         .join(Group, Group.round_id == Round.id)
         .join(first, first.group_id == Group.id)
-        .join(second, sa.and_(second.group_id == Group.id, second.user_id > first.user_id))
+        .join(
+            second,
+            sa.and_(
+                second.group_id == Group.id, bytewise(second.user_id) > bytewise(first.user_id)
+            ),
+        )
         .where(Round.program_id == program_id, Round.starts_at <= window.now)
         .subquery("pairs")
     )
@@ -614,7 +651,11 @@ def _check_in_counts(session: Session, program_id: int, window: Window) -> _Chec
     """One pass over the program's check-ins sent by ``now``, without grouping: the response
     rate, and the pairs that a check-in shows still meeting after their term (such a check-in
     may have been sent before ``since``, so the window's start is applied per column)."""
-    after_term = sa.case((_met_after_term(window), CheckIn.mentorship_id))
+    # FILTER, not COUNT(DISTINCT CASE ...): the rows it leaves out never reach the DISTINCT,
+    # which on SQLite costs as much for a NULL as for a value.
+    pairs_met_after = sa.func.count(sa.distinct(CheckIn.mentorship_id)).filter(
+        _met_after_term(window)
+    )
     if window.since is None:
         sent, answered = sa.func.count(), sa.func.count(CheckIn.answered_at)
     else:
@@ -622,7 +663,7 @@ def _check_in_counts(session: Session, program_id: int, window: Window) -> _Chec
         sent = sa.func.count(sa.case((recent, 1)))
         answered = sa.func.count(sa.case((sa.and_(recent, CheckIn.answered_at.is_not(None)), 1)))
     row = session.execute(
-        sa.select(sent, answered, sa.func.count(sa.distinct(after_term)))
+        sa.select(sent, answered, pairs_met_after)
         .join(Mentorship, Mentorship.id == CheckIn.mentorship_id)
         .where(Mentorship.program_id == program_id, CheckIn.sent_at <= window.now)
     ).one()
