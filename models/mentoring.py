@@ -105,13 +105,25 @@ class CheckIn(Base):
     """
 
     __tablename__ = "check_ins"
-    __table_args__ = (sa.UniqueConstraint("mentorship_id", "user_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("mentorship_id", "user_id", "number"),
+        # A pair's check-ins with every column the program insights read (bot.insights.metrics):
+        # their scans of a program's check-ins go pair by pair through this index and never
+        # touch the table. It also serves every lookup by mentorship_id alone.
+        sa.Index(
+            "ix_check_ins_mentorship_sent",
+            "mentorship_id",
+            "sent_at",
+            "answered_at",
+            "usefulness",
+            "met",
+            "user_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
-    mentorship_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("mentorships.id", ondelete="CASCADE"), index=True
-    )
+    mentorship_id: Mapped[int] = mapped_column(sa.ForeignKey("mentorships.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     #: 1 for the first check-in of this person in this pair, and so on.
     number: Mapped[int]

@@ -107,12 +107,17 @@ class Mentorship(Base):
     """A mentor and mentee paired by a round; it lasts until its term ends or someone ends it."""
 
     __tablename__ = "mentorships"
+    __table_args__ = (
+        # Someone's mentorships as a mentee, oldest first: "was a mentee before" (the insights'
+        # mentees who became mentors) is one probe. Also every lookup by mentee_id alone.
+        sa.Index("ix_mentorships_mentee_started", "mentee_id", "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id", ondelete="CASCADE"))
     mentor_id: Mapped[str] = mapped_column(sa.String(32), index=True)
-    mentee_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    mentee_id: Mapped[str] = mapped_column(sa.String(32))
     #: Indexed: deleting groups (a program, its rounds) sets this to null row by row otherwise.
     group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("groups.id", ondelete="SET NULL"), default=None, index=True
