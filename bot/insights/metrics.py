@@ -163,8 +163,11 @@ def program_metrics(
         raise ProgramNotFound("That program doesn't exist in this workspace.")
     if session.get_bind().dialect.name == "postgresql":
         # The sorts of a big program (check-ins by month, people by round) spill to disk at the
-        # default 4 MB; SET LOCAL lasts until the end of the caller's transaction.
+        # default 4 MB. And a big program's estimates sit near jit_above_cost: compiling a
+        # query costs tens of milliseconds, more than it saves on these sub-second aggregates.
+        # SET LOCAL lasts until the end of the caller's transaction.
         session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+        session.execute(sa.text("SET LOCAL jit = off"))
     window = Window(since, now)
     rounds = _rounds(session, program_id, window)
     mentorships = _mentorships(session, program_id, window)
@@ -351,17 +354,22 @@ def _medians_by_row_number(
     def middle(rn: Any, n: Any) -> ColumnElement[bool]:
         return sa.or_(rn == (n + 1) // 2, rn == (n + 2) // 2)
 
+    in_round_middle = middle(ranked.c.rn, ranked.c.n)
     in_overall_middle = middle(ranked.c.rn_all, ranked.c.n_all)
     found: dict[int, tuple[int, float | None]] = {}
     overall_sum, overall_n = 0.0, 0
+    # Only the middle rows go on to the GROUP BY (every round that met has one), so it sorts a
+    # hundred rows rather than every group again; n is each round's count.
     for round_key, met_groups, median, middle_sum, middle_n in session.execute(
         sa.select(
             ranked.c.round_id,
-            sa.func.count(),
-            sa.func.avg(sa.case((middle(ranked.c.rn, ranked.c.n), ranked.c.hours))),
+            sa.func.max(ranked.c.n),
+            sa.func.avg(sa.case((in_round_middle, ranked.c.hours))),
             sa.func.sum(sa.case((in_overall_middle, ranked.c.hours))),
             sa.func.count(sa.case((in_overall_middle, 1))),
-        ).group_by(ranked.c.round_id)
+        )
+        .where(sa.or_(in_round_middle, in_overall_middle))
+        .group_by(ranked.c.round_id)
     ):
         found[int(round_key)] = (int(met_groups), _float(median))
         overall_sum += float(middle_sum or 0.0)
