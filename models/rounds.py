@@ -76,6 +76,11 @@ class Group(Base):
 
 class GroupMember(Base):
     __tablename__ = "group_members"
+    __table_args__ = (
+        # A group's answers without reading its rows: the insights' first meetings and "met after
+        # the term" look a group up by its id and read only these.
+        sa.Index("ix_group_members_answers", "group_id", "answer", "answered_at"),
+    )
 
     group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True

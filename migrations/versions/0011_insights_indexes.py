@@ -1,8 +1,8 @@
-"""insights indexes: check-ins by pair with the columns the insights read; mentorships by mentee and start
+"""insights indexes: a program's check-ins, group answers and mentees read from indexes alone
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-11-26 05:58:13.504759
+Create Date: 2026-11-26 06:13:40.097018
 """
 
 from collections.abc import Sequence
@@ -25,6 +25,11 @@ def upgrade() -> None:
             unique=False,
         )
 
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_group_members_answers", ["group_id", "answer", "answered_at"], unique=False
+        )
+
     with op.batch_alter_table("mentorships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mentorships_mentee_id"))
         batch_op.create_index(
@@ -39,6 +44,9 @@ def downgrade() -> None:
     with op.batch_alter_table("mentorships", schema=None) as batch_op:
         batch_op.drop_index("ix_mentorships_mentee_started")
         batch_op.create_index(batch_op.f("ix_mentorships_mentee_id"), ["mentee_id"], unique=False)
+
+    with op.batch_alter_table("group_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_group_members_answers")
 
     with op.batch_alter_table("check_ins", schema=None) as batch_op:
         batch_op.drop_index("ix_check_ins_mentorship_sent")
