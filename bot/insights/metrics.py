@@ -101,7 +101,7 @@ from bot.insights.dataset import (
     Reflection,
     RoundMetrics,
 )
-from bot.insights.sql import bytewise, hours_between, month_of, month_start
+from bot.insights.sql import bytewise, greatest, hours_between, month_of, month_start
 from bot.pulse.results import SurveyResults, load
 from models import (
     Answer,
@@ -299,12 +299,10 @@ def _first_meetings(
     and over all in one GROUPING SETS pass; SQLite, which has no percentile_cont, averages the
     middle row(s) of ROW_NUMBER() windows.
     """
-    raw = hours_between(Round.starts_at, sa.func.min(GroupMember.answered_at))
+    # A "met" before the round's start counts as 0 hours.
+    hours = greatest(hours_between(Round.starts_at, sa.func.min(GroupMember.answered_at)), 0.0)
     per_group = (
-        sa.select(
-            Group.round_id.label("round_id"),
-            sa.case((raw < 0, 0.0), else_=raw).label("hours"),
-        )
+        sa.select(Group.round_id.label("round_id"), hours.label("hours"))
         .join(Round, Round.id == Group.round_id)
         .join(GroupMember, GroupMember.group_id == Group.id)
         .where(in_window, GroupMember.answer == Answer.MET, GroupMember.answered_at.is_not(None))
@@ -770,22 +768,21 @@ def _usefulness(session: Session, program_id: int, window: Window) -> tuple[Mont
 
 
 def _goals(session: Session, program_id: int, window: Window) -> GoalCounts:
-    counts = {
-        GoalStatus(status): int(n)
-        for status, n in session.execute(
-            sa.select(Goal.status, sa.func.count())
-            .join(Mentorship, Mentorship.id == Goal.mentorship_id)
-            .where(Mentorship.program_id == program_id, window.holds(Goal.created_at))
-            .group_by(Goal.status)
-        )
-    }
-    return GoalCounts(
-        open=counts.get(GoalStatus.OPEN, 0),
-        met=counts.get(GoalStatus.MET, 0),
-        partly=counts.get(GoalStatus.PARTLY, 0),
-        not_met=counts.get(GoalStatus.NOT_MET, 0),
-        dropped=counts.get(GoalStatus.DROPPED, 0),
+    """One count per status in a single pass: a GROUP BY would sort every goal on SQLite."""
+    statuses = (
+        GoalStatus.OPEN,
+        GoalStatus.MET,
+        GoalStatus.PARTLY,
+        GoalStatus.NOT_MET,
+        GoalStatus.DROPPED,
     )
+    row = session.execute(
+        sa.select(*(sa.func.count().filter(Goal.status == status) for status in statuses))
+        .join(Mentorship, Mentorship.id == Goal.mentorship_id)
+        .where(Mentorship.program_id == program_id, window.holds(Goal.created_at))
+    ).one()
+    open_, met, partly, not_met, dropped = (int(n or 0) for n in row)
+    return GoalCounts(open=open_, met=met, partly=partly, not_met=not_met, dropped=dropped)
 
 
 def _not_blank(column: Any) -> ColumnElement[bool]:

@@ -24,6 +24,13 @@ class hours_between(FunctionElement[float]):
     inherit_cache = True
 
 
+class greatest(FunctionElement[Any]):
+    """``greatest(a, b)``: the larger of two non-NULL values (SQLite's two-argument max())."""
+
+    name = "greatest"
+    inherit_cache = True
+
+
 class bytewise(FunctionElement[Any]):
     """``bytewise(text)``: the text, compared and sorted byte by byte.
 
@@ -64,6 +71,16 @@ def _hours_postgresql(element: hours_between, compiler: SQLCompiler, **kw: Any) 
     return f"(EXTRACT(EPOCH FROM ({end}) - ({start})) / 3600.0)"
 
 
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"max({', '.join(_arguments(element, compiler, **kw))})"
+
+
+@compiles(greatest, "postgresql")
+def _greatest_postgresql(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"GREATEST({', '.join(_arguments(element, compiler, **kw))})"
+
+
 @compiles(bytewise, "sqlite")
 def _bytewise_sqlite(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
     (value,) = _arguments(element, compiler, **kw)
@@ -99,6 +116,7 @@ def month_start(key: object) -> date:
 
 
 @compiles(hours_between)
+@compiles(greatest)
 @compiles(bytewise)
 @compiles(month_of)
 def _unsupported(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
