@@ -776,6 +776,31 @@ def test_coffee_trios_repeats_and_empty_figures(db: Database, seeded: Seeded) ->
     assert [p.name for p in result.pulse] == ["Coffee pulse"]
 
 
+def test_a_mentor_in_two_groups_of_their_last_round_counts_once(db: Database) -> None:
+    """Retention and the ghost rate read one row per person and round from a window over
+    group memberships; a mentor with two mentees in a round has two rows there, and here that
+    round is the last one, where the ghost rate counts each person."""
+    with db.session() as session:
+        pid = program(session, T1, "Two mentees", ProgramKind.MENTORING)
+        for user in ("a", "b", "c", "d"):
+            person(session, user)
+        member(session, pid, "a", Role.MENTOR, "2026-09-01 09:00", ghost="2026-12-01 09:00")
+        for user in ("b", "c", "d"):
+            member(session, pid, user, Role.MENTEE, "2026-09-01 09:00")
+        r1 = round_(session, pid, 1, "2026-10-05 09:00")
+        r2 = round_(session, pid, 2, "2026-11-02 09:00")
+        group(session, r1, {"a": ("mentor", MET, "2026-10-06 09:00"), "b": ("mentee", None, None)})
+        group(session, r2, {"a": ("mentor", None, None), "c": ("mentee", None, None)})
+        group(session, r2, {"a": ("mentor", MET, "2026-11-04 09:00"), "d": ("mentee", None, None)})
+    result = metrics(db, pid)
+    # Round 1: {a, b}, of whom a is back in round 2 ({a, c, d}); round 2 has no next round.
+    assert round_row(result, 1) == (1, 2, 4, 1, 0, pytest.approx(24.0), 1)
+    assert round_row(result, 2) == (2, 3, 4, 1, 0, pytest.approx(48.0), None)
+    # Introduced: a, b, c, d, each once although a has two groups in round 2; paused: a.
+    assert result.ghost_rate == Ratio(1, 4)
+    assert result.hours_to_first_meeting == pytest.approx(36.0)  # 24 and 48
+
+
 def test_a_program_without_rounds_and_another_workspaces_program(
     db: Database, seeded: Seeded
 ) -> None:
