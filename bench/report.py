@@ -34,7 +34,8 @@ The data (seeded, the same every run), in one workspace:
 What is timed: ``program_metrics(session, team, program, since=None, now=NOW)`` in a fresh
 session, the median of ``--runs`` runs after one warm-up; also with ``since`` one year back, the
 coffee program, and, for scale, ``SELECT COUNT(answered_at) FROM check_ins`` (the floor of any
-query that reads every check-in). One more run records each statement's time, printed slowest first.
+query that reads every check-in). One more run records each statement's time with its rows fetched,
+printed slowest first with the function that ran it.
 
 The last line is JSON with dashboard_seconds (the mentoring program, whole history), database,
 members, check_ins, and the other figures.
@@ -50,6 +51,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -524,33 +526,50 @@ def median_of(runs: int, work: Callable[[], Any]) -> tuple[float, float, float]:
 
 
 def statement_profile(db: Database, program_id: int) -> list[tuple[float, str]]:
-    """Each statement of one dashboard run with its time, slowest first."""
-    started: list[float] = []
-    found: list[tuple[float, str]] = []
+    """Each statement of one dashboard run with its time, slowest first, labelled with the
+    function of bot.insights.metrics that ran it.
 
-    def before(*_args: Any) -> None:
-        started.append(time.perf_counter())
+    A statement's time runs from its start to the next one's (the last one's, to the end of
+    the run): it includes fetching the rows, which on SQLite is where a GROUP BY finishes its
+    aggregates after the first group, so timing the execute call alone would miss it.
+    """
+    started: list[tuple[float, str]] = []
 
-    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        label = " ".join(statement.split())
-        found.append((time.perf_counter() - started.pop(), label))
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        label = f"{_caller():<30} {' '.join(statement.split())}"
+        started.append((time.perf_counter(), label))
 
     sa.event.listen(db.engine, "before_cursor_execute", before)
-    sa.event.listen(db.engine, "after_cursor_execute", after)
     try:
         dashboard(db, program_id)
+        ended = time.perf_counter()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
-        sa.event.remove(db.engine, "after_cursor_execute", after)
-    return sorted(found, reverse=True)
+    ends = [start for start, _ in started[1:]] + [ended]
+    return sorted(
+        ((end - start, label) for (start, label), end in zip(started, ends, strict=True)),
+        reverse=True,
+    )
+
+
+def _caller() -> str:
+    """The innermost function of bot.insights.metrics (or bot.pulse) on the stack, past the
+    helper that runs (key, count) queries for several of them."""
+    for frame in reversed(traceback.extract_stack()):
+        if frame.name != "_count_by" and frame.filename.endswith(
+            ("insights/metrics.py", "pulse/results.py")
+        ):
+            return frame.name
+    return "?"
 
 
 def _describe(statement: str) -> str:
-    """A statement's gist: what it reads (FROM ... up to the first WHERE), clipped."""
-    lowered = statement.lower()
+    """A statement's gist: its caller, then what it reads (from FROM on), clipped."""
+    caller, _, sql = statement.partition(" ")
+    lowered = sql.lower()
     start = lowered.find(" from ")
-    gist = statement[start + 6 :] if start >= 0 else statement
-    return gist[:110]
+    gist = sql[start + 6 :] if start >= 0 else sql.strip()
+    return f"{caller:<30} {gist[:80]}"
 
 
 def bench(url: str, runs: int) -> dict[str, Any]:
