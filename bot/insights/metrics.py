@@ -485,16 +485,18 @@ def _repeats(session: Session, program_id: int, window: Window) -> dict[int, int
     its two ids in byte order (:class:`bytewise`): any fixed order names each pair once.
     """
     first, second = aliased(GroupMember), aliased(GroupMember)
+    columns: list[Any] = [
+        Round.id.label("round_id"),
+        Round.number.label("number"),
+        Group.id.label("group_id"),
+        sa.func.min(Round.number)
+        .over(partition_by=[bytewise(first.user_id), bytewise(second.user_id)])
+        .label("earliest"),
+    ]
+    if window.since is not None:  # else a column every pair would carry through the sort
+        columns.append(Round.starts_at.label("starts_at"))
     pairs = (
-        sa.select(
-            Round.id.label("round_id"),
-            Round.number.label("number"),
-            Round.starts_at.label("starts_at"),
-            Group.id.label("group_id"),
-            sa.func.min(Round.number)
-            .over(partition_by=[bytewise(first.user_id), bytewise(second.user_id)])
-            .label("earliest"),
-        )
+        sa.select(*columns)
         .select_from(Round)
         .join(Group, Group.round_id == Round.id)
         .join(first, first.group_id == Group.id)
