@@ -67,16 +67,6 @@ class _Chart:
     alt_text: str | None = None
 
 
-@dataclass(frozen=True)
-class Refreshed:
-    """What one refresh did, for the log and the tests."""
-
-    program_id: int
-    uploaded: bool
-    #: Files deleted: the chart retired at the previous replacement, or one no longer wanted.
-    deleted: tuple[str, ...]
-
-
 class InsightSnapshots:
     def __init__(
         self,
@@ -98,15 +88,15 @@ class InsightSnapshots:
         are missing or older than MAX_AGE first."""
         stored = self._read(team_id, [p.id for p in programs])
         too_old = self._clock.now() - MAX_AGE
-        for program in programs:
-            snapshot = stored.get(program.id)
-            if snapshot is None or snapshot.computed_at < too_old:
-                try:
-                    self.refresh(program)
-                except Exception:
-                    # The Home still shows (with what is stored); the hourly job tries again.
-                    log.exception("insights snapshot of program %s failed", program.id)
-        stored = self._read(team_id, [p.id for p in programs])
+        stale = [p for p in programs if p.id not in stored or stored[p.id].computed_at < too_old]
+        for program in stale:
+            try:
+                self.refresh(program)
+            except Exception:
+                # The Home still shows (with what is stored); the hourly job tries again.
+                log.exception("insights snapshot of program %s failed", program.id)
+        if stale:
+            stored = self._read(team_id, [p.id for p in programs])
         return [
             HomeHeadline(
                 program_id=program.id,
@@ -120,21 +110,25 @@ class InsightSnapshots:
             if (snapshot := stored.get(program.id)) is not None
         ]
 
-    def refresh_all(self) -> list[Refreshed]:
-        """Refresh every program of every workspace; one failure doesn't stop the others."""
+    def refresh_all(self) -> tuple[int, int]:
+        """Refresh every program of every workspace; one failure doesn't stop the others.
+
+        Returns how many programs were refreshed and how many new charts went up."""
         with self._db.session() as session:
             programs = list(session.scalars(sa.select(Program).order_by(Program.id)))
             session.expunge_all()
-        done = []
+        refreshed = uploaded = 0
         for program in programs:
             try:
-                done.append(self.refresh(program))
+                uploaded += self.refresh(program)
+                refreshed += 1
             except Exception:
                 log.exception("insights snapshot of program %s failed", program.id)
-        return done
+        return refreshed, uploaded
 
-    def refresh(self, program: Program) -> Refreshed:
-        """Compute the program's headline and chart now and keep them."""
+    def refresh(self, program: Program) -> bool:
+        """Compute the program's headline and chart now and keep them; whether a new chart
+        was uploaded."""
         now = self._clock.now()
         with self._db.session() as session:
             metrics = program_metrics(session, program.team_id, program.id, since=None, now=now)
@@ -149,7 +143,7 @@ class InsightSnapshots:
             raise
         for file_id in unused:
             self._delete_quietly(file_id)
-        return Refreshed(program.id, chart.kind is _ChartKind.UPLOADED, tuple(unused))
+        return chart.kind is _ChartKind.UPLOADED
 
     def _chart(self, program: Program, metrics: ProgramMetrics, kept_digest: str | None) -> _Chart:
         """Draw the chart, and upload it unless the stored one has the same bytes."""

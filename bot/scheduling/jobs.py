@@ -160,7 +160,6 @@ def run_pulses() -> None:
 
 def refresh_insight_snapshots() -> None:
     """Every program's Home headline and chart, computed once an hour rather than per visit."""
-    done = services().insight_snapshots.refresh_all()
-    uploaded = sum(1 for r in done if r.uploaded)
+    refreshed, uploaded = services().insight_snapshots.refresh_all()
     if uploaded:
-        log.info("insights: %d programs refreshed, %d new charts", len(done), uploaded)
+        log.info("insights: %d programs refreshed, %d new charts", refreshed, uploaded)
