@@ -61,6 +61,29 @@ def style(axes: Axes, title: str) -> None:
     axes.tick_params(colors=INK, labelsize=9)
 
 
+def value_label(
+    axes: Axes,
+    text: str,
+    at: tuple[float, float],
+    *,
+    beside: bool = False,
+    lift: int = 7,
+    size: int = 9,
+) -> None:
+    """A value written by its bar or point: above it (``lift`` points up), or ``beside`` a
+    horizontal bar's end."""
+    axes.annotate(
+        text,
+        at,
+        textcoords="offset points",
+        xytext=(4, 0) if beside else (0, lift),
+        ha="left" if beside else "center",  # matplotlib's defaults: left, baseline
+        va="center" if beside else "baseline",
+        fontsize=size,
+        color=INK,
+    )
+
+
 def note(axes: Axes, text: str) -> None:
     """A grey line in the middle of an empty panel, saying why it is empty."""
     axes.text(

@@ -16,7 +16,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.blocks import clip
-from bot.charts import DRAWING, GREEN, GREY, INK, RED, new_figure, note, plain, png, style
+from bot.charts import (
+    DRAWING,
+    GREEN,
+    GREY,
+    RED,
+    new_figure,
+    note,
+    plain,
+    png,
+    style,
+    value_label,
+)
 from bot.insights.dataset import MonthlyUsefulness, ProgramMetrics, Ratio, RoundMetrics
 from bot.insights.metrics import MIN_RATERS
 from bot.insights.report import final_usefulness, month_label
@@ -95,14 +106,12 @@ def _per_round(axes: Axes, title: str, points: list[tuple[int, Ratio]]) -> None:
     if few:
         axes.set_xticks(numbers, [f"round {n}" for n in numbers])
         for (number, ratio), value in zip(charted, values, strict=True):
-            axes.annotate(
+            value_label(
+                axes,
                 f"{value:.0f}% ({ratio.count}/{ratio.out_of})",
                 (number, value),
-                textcoords="offset points",
-                xytext=(0, 4),
-                ha="center",
-                fontsize=8,
-                color=INK,
+                lift=4,
+                size=8,
             )
     else:
         from matplotlib.ticker import MaxNLocator
@@ -122,15 +131,7 @@ def _usefulness(axes: Axes, months: Sequence[MonthlyUsefulness]) -> None:
     means = [m.mean for m in months]
     axes.plot(positions, means, marker="o", color=GREEN, linewidth=2, markersize=6)
     for position, mean in zip(positions, means, strict=True):
-        axes.annotate(
-            f"{mean:.1f}",
-            (position, mean),
-            textcoords="offset points",
-            xytext=(0, 7),
-            ha="center",
-            fontsize=9,
-            color=INK,
-        )
+        value_label(axes, f"{mean:.1f}", (position, mean))
     step = -(-len(months) // MAX_LABELLED_ROUNDS)  # every month named while few, else some
     axes.set_xticks(
         positions[::step], [month_label(m.month) for m in months][::step], rotation=30, ha="right"
@@ -163,15 +164,7 @@ def _participants(axes: Axes, metrics: ProgramMetrics) -> None:
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("people")
     for position, count in zip(positions, counts, strict=True):
-        axes.annotate(
-            str(count),
-            (count, position),
-            textcoords="offset points",
-            xytext=(4, 0),
-            va="center",
-            fontsize=9,
-            color=INK,
-        )
+        value_label(axes, str(count), (count, position), beside=True)
 
 
 def rounds_charted(rounds: Sequence[RoundMetrics]) -> int:

@@ -23,6 +23,7 @@ from bot.charts import (
     plain,
     png,
     style,
+    value_label,
 )
 from bot.pulse.results import Question, QuestionResult, SurveyResults, WaveResult
 from models import QuestionKind
@@ -90,15 +91,7 @@ def _line(axes: Axes, points: list[tuple[int, float]], label: Callable[[float], 
     axes.plot(xs, ys, marker="o", markersize=3 if small else 6, color=GREEN, linewidth=2)
     labelled = points if len(points) <= MAX_LABELLED_WAVES else points[-1:]
     for number, value in labelled:
-        axes.annotate(
-            label(value),
-            (number, value),
-            textcoords="offset points",
-            xytext=(0, 7),
-            ha="center",
-            fontsize=9,
-            color=INK,
-        )
+        value_label(axes, label(value), (number, value))
     if numbers:
         _wave_axis(axes, numbers)
     else:
@@ -152,15 +145,7 @@ def _distribution(
         axes.set_xlim(0, 110)
         axes.set_xlabel(f"% of {stats.count} answers")
         for position, share in zip(positions, shares, strict=True):
-            axes.annotate(
-                f"{share:.0f}%",
-                (share, position),
-                textcoords="offset points",
-                xytext=(4, 0),
-                va="center",
-                fontsize=9,
-                color=INK,
-            )
+            value_label(axes, f"{share:.0f}%", (share, position), beside=True)
         return
     colors: list[Any] = [GREEN] * len(labels)
     if question.kind is QuestionKind.ENPS:
