@@ -90,6 +90,7 @@
     if (!state.people.some((p) => p.id === userId)) return;
     state.user = userId;
     state.selected = selected || null;
+    state.dmId = null;  // the previous person's; the driver picks this person's DM until known
     state.version = "";
     state.paneHtml = null;
     state.modalKey = null;
